@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { ObjectIdString } from '../ids';
+import { Community } from '../http/community';
+import { Message } from '../http/message';
+import { Thread } from '../http/thread';
+
+/** Data of each event type. The map below is the single place an event's payload is defined. */
+export const MemberJoinedData = z.strictObject({
+  community_id: ObjectIdString,
+  member_id: ObjectIdString,
+  member_count: z.number().int().nonnegative(),
+});
+export const MemberLeftData = MemberJoinedData;
+export const NewThreadData = z.strictObject({ thread: Thread });
+export const ThreadUpdatedData = z.strictObject({ thread: Thread });
+export const ThreadDeletedData = z.strictObject({
+  thread_id: ObjectIdString,
+  community_id: ObjectIdString,
+});
+export const NewMessageData = z.strictObject({ message: Message });
+export const MessageUpdatedData = z.strictObject({ message: Message });
+export const MessageDeletedData = z.strictObject({
+  message_id: ObjectIdString,
+  thread_id: ObjectIdString,
+});
+export const TypingData = z.strictObject({ thread_id: ObjectIdString, user_id: z.string() });
+export const CommunityCreatedData = z.strictObject({ community: Community });
+export const CommunityUpdatedData = z.strictObject({ community: Community });
+export const CommunityDeletedData = z.strictObject({ community_id: ObjectIdString });
+
+export const EVENT_DATA = {
+  member_joined: MemberJoinedData,
+  member_left: MemberLeftData,
+  new_thread: NewThreadData,
+  thread_updated: ThreadUpdatedData,
+  thread_deleted: ThreadDeletedData,
+  new_message: NewMessageData,
+  message_updated: MessageUpdatedData,
+  message_deleted: MessageDeletedData,
+  typing: TypingData,
+  stop_typing: TypingData,
+  community_created: CommunityCreatedData,
+  community_updated: CommunityUpdatedData,
+  community_deleted: CommunityDeletedData,
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA;
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { ErrorCode } from '../errors';
+import { ObjectIdString } from '../ids';
+
+/** Optional client-chosen reference, echoed in the ack or error that answers the action. */
+const Ref = z.string().min(1).max(64).optional();
+
+export const CLIENT_ACTIONS = [
+  'join_community',
+  'leave_community',
+  'join_thread',
+  'leave_thread',
+  'typing',
+  'stop_typing',
+] as const;
+export type ClientActionName = (typeof CLIENT_ACTIONS)[number];
+
+/** Client → server frames (JSON text), from the spec's "WebSocket Messages". */
+export const ClientAction = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('join_community'), community_id: ObjectIdString, ref: Ref }),
+  z.strictObject({ action: z.literal('leave_community'), community_id: ObjectIdString, ref: Ref }),
+  z.strictObject({ action: z.literal('join_thread'), thread_id: ObjectIdString, ref: Ref }),
+  z.strictObject({ action: z.literal('leave_thread'), thread_id: ObjectIdString, ref: Ref }),
+  z.strictObject({
+    action: z.literal('typing'),
+    thread_id: ObjectIdString,
+    user_id: z.string().optional().describe("ignored: the connection's user is used"),
+    ref: Ref,
+  }),
+  z.strictObject({
+    action: z.literal('stop_typing'),
+    thread_id: ObjectIdString,
+    user_id: z.string().optional().describe("ignored: the connection's user is used"),
+    ref: Ref,
+  }),
+]);
+export type ClientAction = z.infer<typeof ClientAction>;
+
+/** Server → client: sent once when the socket opens. */
+export const ConnectedFrame = z.strictObject({
+  type: z.literal('connected'),
+  user_id: z.string(),
+});
+export type ConnectedFrame = z.infer<typeof ConnectedFrame>;
+
+/** Server → client: the action succeeded. */
+export const AckFrame = z.strictObject({
+  type: z.literal('ack'),
+  action: z.enum(CLIENT_ACTIONS),
+  channel: z.string().optional(),
+  ref: Ref,
+});
+export type AckFrame = z.infer<typeof AckFrame>;
+
+/** Server → client: the action failed; the connection stays open. */
+export const ErrorFrame = z.strictObject({
+  type: z.literal('error'),
+  code: ErrorCode,
+  message: z.string(),
+  ref: Ref,
+});
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+
+/** WebSocket close codes the gateway uses (RFC 6455 §7.4.1). */
+export const CLOSE_CODES = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  POLICY_VIOLATION: 1008,
+  MESSAGE_TOO_BIG: 1009,
+  INTERNAL_ERROR: 1011,
+  TRY_AGAIN_LATER: 1013,
+} as const;

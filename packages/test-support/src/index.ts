@@ -1,0 +1,34 @@
+/**
+ * Which real backends this test run has. The jest global setup already decided (and printed why
+ * a suite is skipped); suites only ask. With CI=true a missing backend never reaches here: the
+ * global setup failed the run.
+ */
+export type Backend = 'MONGO_URL' | 'REDIS_URL';
+
+export function backendUrl(backend: Backend): string | undefined {
+  return process.env[backend] || undefined;
+}
+
+/** `describe` when the backend is available, `describe.skip` otherwise. */
+export function describeWithBackend(backend: Backend): jest.Describe {
+  return backendUrl(backend) ? describe : describe.skip;
+}
+
+/** A database name unique to this test file and run, so parallel workers never share data. */
+export function uniqueDbName(prefix: string): string {
+  const worker = process.env.JEST_WORKER_ID ?? '0';
+  return `${prefix}_${worker}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Polls `check` until it returns true or the timeout passes (for asynchronous deliveries). */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  { timeoutMs = 5000, intervalMs = 20 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

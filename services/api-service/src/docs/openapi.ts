@@ -1,0 +1,79 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { ErrorBody, type ErrorCode } from '@communities/contracts';
+import { HTTP_STATUS } from '../http/error-status';
+import type { RouteSpec } from '../http/route';
+
+/** `/communities/:id` → `/communities/{id}` */
+function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z_]+)/g, '{$1}');
+}
+
+/** Groups an endpoint's possible error codes by HTTP status (plus validation and 500). */
+function errorResponses(codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of ['VALIDATION_FAILED', ...codes, 'INTERNAL'] as ErrorCode[]) {
+    const status = HTTP_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, group]) => [
+      status,
+      {
+        description: `error: ${group.join(', ')}`,
+        content: { 'application/json': { schema: ErrorBody } },
+      },
+    ]),
+  );
+}
+
+/** Builds the OpenAPI 3.1 document of every mounted route, from the same zod schemas. */
+export function buildOpenApi(specs: RouteSpec[], basePath: string, version: string): object {
+  const registry = new OpenAPIRegistry();
+  // Shared shapes become components through the `id` in their zod metadata (see contracts).
+
+  for (const spec of specs) {
+    const hasBody = spec.method === 'post' || spec.method === 'put';
+    registry.registerPath({
+      method: spec.method,
+      path: `${basePath}${openApiPath(spec.path)}`,
+      operationId: `${spec.method}${openApiPath(spec.path).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      tags: [spec.tag],
+      request: {
+        ...(spec.params ? { params: spec.params as never } : {}),
+        ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.body && hasBody
+          ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } }
+          : {}),
+      },
+      responses: {
+        [spec.response.status]: {
+          description: spec.response.description,
+          ...(spec.response.schema
+            ? { content: { 'application/json': { schema: spec.response.schema } } }
+            : {}),
+        },
+        ...errorResponses([
+          ...spec.errors,
+          ...(hasBody && spec.body
+            ? (['INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'] as const)
+            : []),
+        ]),
+      },
+    });
+  }
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Communities API',
+      version,
+      description:
+        'Communities, threads inside them, messages inside threads. Every list is a keyset page ' +
+        '(`limit`, `cursor` → `next_cursor`). Every error is `{"error": {"code", "message", ' +
+        '"details?", "request_id"}}`. Live updates: WebSocket `/ws/{user_id}` (see `/asyncapi.json` on the gateway).',
+    },
+    servers: [{ url: '/' }],
+  });
+}

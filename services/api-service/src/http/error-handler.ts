@@ -1,0 +1,78 @@
+import { AppError, type ErrorBody, type ErrorCode, type ErrorDetail } from '@communities/contracts';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { HTTP_STATUS } from './error-status';
+
+export function sendError(
+  res: Response,
+  code: ErrorCode,
+  message: string,
+  details?: ErrorDetail[],
+): void {
+  const body: ErrorBody = {
+    error: {
+      code,
+      message,
+      ...(details ? { details } : {}),
+      request_id: String(res.req.id),
+    },
+  };
+  res.status(HTTP_STATUS[code]).json(body);
+}
+
+export function zodDetails(error: ZodError): ErrorDetail[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+/** body-parser signals its failures with a `type`; each maps to a catalogue code. */
+function bodyParserError(error: unknown): { code: ErrorCode; message: string } | undefined {
+  const type = (error as { type?: unknown } | null)?.type;
+  switch (type) {
+    case 'entity.parse.failed':
+      return { code: 'INVALID_JSON', message: 'request body is not valid JSON' };
+    case 'entity.too.large':
+      return { code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than allowed' };
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported body charset or encoding' };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { code: 'VALIDATION_FAILED', message: 'request body could not be read' };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The last middleware: every failure leaves as `{"error": {...}}`. Expected failures keep their
+ * message; anything else is logged with its stack and answered with a bare 500.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    if (error instanceof AppError) {
+      sendError(res, error.code, error.message, error.details);
+      return;
+    }
+    if (error instanceof ZodError) {
+      sendError(res, 'VALIDATION_FAILED', 'request is invalid', zodDetails(error));
+      return;
+    }
+    const parserError = bodyParserError(error);
+    if (parserError) {
+      sendError(res, parserError.code, parserError.message);
+      return;
+    }
+    (req.log ?? logger).error({ err: error }, 'unhandled error');
+    sendError(res, 'INTERNAL', 'internal error');
+  };
+}
+
+export const routeNotFound: RequestHandler = (req, res) => {
+  sendError(res, 'ROUTE_NOT_FOUND', `no route for ${req.method} ${req.path}`);
+};

@@ -1,0 +1,23 @@
+import type { ErrorCode } from '@communities/contracts';
+
+/** The HTTP mapping of the error catalogue: the only place codes become statuses. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  INVALID_CURSOR: 400,
+  INVALID_REPLY_TARGET: 400,
+  UNKNOWN_ACTION: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  COMMUNITY_NOT_FOUND: 404,
+  THREAD_NOT_FOUND: 404,
+  MESSAGE_NOT_FOUND: 404,
+  MEMBER_NOT_FOUND: 404,
+  USERNAME_TAKEN: 409,
+  EMAIL_TAKEN: 409,
+  MEMBER_INACTIVE: 403,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};

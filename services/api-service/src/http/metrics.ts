@@ -1,0 +1,48 @@
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one api-service instance (its own registry, so tests can run several). */
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly eventsPublished = new Counter({
+    name: 'events_published_total',
+    help: 'domain events handed to the broker, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsPublishFailed = new Counter({
+    name: 'events_publish_failed_total',
+    help: 'domain events the broker did not accept, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  constructor({ defaultMetrics = true } = {}) {
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Times API requests; the route label is the declared pattern, never the raw URL. */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.httpDuration.startTimer();
+      res.on('finish', () => {
+        const route = (res.locals.routePattern as string | undefined) ?? 'unmatched';
+        end({ method: req.method, route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+
+  handler(): RequestHandler {
+    return async (_req, res) => {
+      res.type(this.registry.contentType).send(await this.registry.metrics());
+    };
+  }
+}

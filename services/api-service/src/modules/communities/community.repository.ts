@@ -1,0 +1,106 @@
+import type { Community, Page } from '@communities/contracts';
+import type { DbId, DocumentCollection, DocumentDb, IndexSpec } from '../../store/document-db';
+import { idToHex } from '../../store/document-db';
+import { findPage, type PageRequest, type SortKey } from '../../store/keyset';
+
+export interface CommunityDoc {
+  _id: DbId;
+  name: string;
+  description: string;
+  created_by: string;
+  created_at: Date;
+  /** Maintained by conditional $inc next to each membership write; never below zero. */
+  member_count: number;
+  is_public: boolean;
+  tags: string[];
+  avatar_url: string | null;
+}
+
+export type NewCommunity = Pick<
+  CommunityDoc,
+  'name' | 'description' | 'created_by' | 'is_public' | 'tags' | 'avatar_url'
+>;
+export type CommunityPatch = Partial<Omit<NewCommunity, 'created_by'>>;
+
+export const COMMUNITY_INDEXES: IndexSpec[] = [
+  { name: 'name', key: { name: 1 } },
+  { name: 'created_by', key: { created_by: 1 } },
+  { name: 'is_public', key: { is_public: 1 } },
+];
+
+/** Newest first: ObjectIds grow with creation time. */
+const NEWEST_FIRST: SortKey[] = [{ field: '_id', direction: -1, type: 'id' }];
+
+export function toCommunity(doc: CommunityDoc): Community {
+  return {
+    id: idToHex(doc._id),
+    name: doc.name,
+    description: doc.description,
+    created_by: doc.created_by,
+    created_at: doc.created_at.toISOString(),
+    member_count: doc.member_count,
+    is_public: doc.is_public,
+    tags: doc.tags,
+    avatar_url: doc.avatar_url,
+  };
+}
+
+export class CommunityRepository {
+  private readonly communities: DocumentCollection<CommunityDoc>;
+
+  constructor(private readonly db: DocumentDb) {
+    this.communities = db.collection<CommunityDoc>('communities');
+  }
+
+  ensureIndexes(): Promise<void> {
+    return this.communities.ensureIndexes(COMMUNITY_INDEXES);
+  }
+
+  async create(input: NewCommunity, now = new Date()): Promise<Community> {
+    const doc: CommunityDoc = { _id: this.db.newId(), ...input, created_at: now, member_count: 0 };
+    await this.communities.insertOne(doc);
+    return toCommunity(doc);
+  }
+
+  async get(id: string): Promise<Community | null> {
+    const doc = await this.communities.findOne({ _id: this.db.toId(id) });
+    return doc && toCommunity(doc);
+  }
+
+  async getMany(ids: string[]): Promise<Community[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.communities.find({ _id: { $in: ids.map((id) => this.db.toId(id)) } });
+    return docs.map(toCommunity);
+  }
+
+  list(page: PageRequest): Promise<Page<Community>> {
+    return findPage(
+      this.db,
+      (f, o) => this.communities.find(f, o),
+      {},
+      NEWEST_FIRST,
+      page,
+      toCommunity,
+    );
+  }
+
+  async update(id: string, patch: CommunityPatch): Promise<Community | null> {
+    const doc = await this.communities.findOneAndUpdate(
+      { _id: this.db.toId(id) },
+      { $set: { ...patch } },
+    );
+    return doc && toCommunity(doc);
+  }
+
+  /** Adds `delta` to member_count; a decrement never takes it below zero. */
+  async addToMemberCount(id: string, delta: 1 | -1): Promise<Community | null> {
+    const filter =
+      delta < 0 ? { _id: this.db.toId(id), member_count: { $gt: 0 } } : { _id: this.db.toId(id) };
+    const doc = await this.communities.findOneAndUpdate(filter, { $inc: { member_count: delta } });
+    return doc ? toCommunity(doc) : this.get(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.communities.findOneAndDelete({ _id: this.db.toId(id) })) !== null;
+  }
+}

@@ -1,0 +1,148 @@
+import type { Page } from '@communities/contracts';
+import {
+  DuplicateKeyError,
+  type DbId,
+  type DocumentCollection,
+  type DocumentDb,
+  type IndexSpec,
+} from '../../store/document-db';
+import { findPage, type PageRequest, type SortKey } from '../../store/keyset';
+
+/**
+ * Memberships are the one source of truth for who belongs where: one document per
+ * (community, member), guarded by a unique index. A member's `communities` and a community's
+ * `member_count` are derived from it.
+ */
+export interface MembershipDoc {
+  _id: DbId;
+  community_id: string;
+  member_id: string;
+  role: 'owner' | 'member';
+  joined_at: Date;
+}
+
+export interface Membership {
+  community_id: string;
+  member_id: string;
+  role: 'owner' | 'member';
+  joined_at: Date;
+}
+
+export const MEMBERSHIP_INDEXES: IndexSpec[] = [
+  { name: 'community_member_unique', key: { community_id: 1, member_id: 1 }, unique: true },
+  { name: 'community_joined', key: { community_id: 1, joined_at: 1, _id: 1 } },
+  { name: 'member_joined', key: { member_id: 1, joined_at: 1, _id: 1 } },
+];
+
+const JOIN_ORDER: SortKey[] = [
+  { field: 'joined_at', direction: 1, type: 'date' },
+  { field: '_id', direction: 1, type: 'id' },
+];
+
+const toMembership = ({ community_id, member_id, role, joined_at }: MembershipDoc): Membership => ({
+  community_id,
+  member_id,
+  role,
+  joined_at,
+});
+
+export class MembershipRepository {
+  private readonly memberships: DocumentCollection<MembershipDoc>;
+
+  constructor(private readonly db: DocumentDb) {
+    this.memberships = db.collection<MembershipDoc>('memberships');
+  }
+
+  ensureIndexes(): Promise<void> {
+    return this.memberships.ensureIndexes(MEMBERSHIP_INDEXES);
+  }
+
+  /** Adds the membership; false when it already existed (the unique index decides races). */
+  async add(
+    communityId: string,
+    memberId: string,
+    role: Membership['role'] = 'member',
+    now = new Date(),
+  ): Promise<boolean> {
+    try {
+      await this.memberships.insertOne({
+        _id: this.db.newId(),
+        community_id: communityId,
+        member_id: memberId,
+        role,
+        joined_at: now,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return false;
+      throw error;
+    }
+  }
+
+  /** Removes the membership; false when there was none (only one concurrent caller gets true). */
+  async remove(communityId: string, memberId: string): Promise<boolean> {
+    const removed = await this.memberships.findOneAndDelete({
+      community_id: communityId,
+      member_id: memberId,
+    });
+    return removed !== null;
+  }
+
+  async has(communityId: string, memberId: string): Promise<boolean> {
+    return (await this.memberships.count({ community_id: communityId, member_id: memberId })) > 0;
+  }
+
+  removeAllOfCommunity(communityId: string): Promise<number> {
+    return this.memberships.deleteMany({ community_id: communityId });
+  }
+
+  countOfCommunity(communityId: string): Promise<number> {
+    return this.memberships.count({ community_id: communityId });
+  }
+
+  countOfMember(memberId: string): Promise<number> {
+    return this.memberships.count({ member_id: memberId });
+  }
+
+  async latestJoinOf(memberId: string): Promise<Date | null> {
+    const [latest] = await this.memberships.find(
+      { member_id: memberId },
+      { sort: { joined_at: -1, _id: -1 }, limit: 1 },
+    );
+    return latest?.joined_at ?? null;
+  }
+
+  /** The community ids of each given member, in join order. */
+  async communityIdsOf(memberIds: string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>(memberIds.map((id) => [id, []]));
+    if (memberIds.length === 0) return result;
+    const docs = await this.memberships.find(
+      { member_id: { $in: memberIds } },
+      { sort: { joined_at: 1, _id: 1 } },
+    );
+    for (const doc of docs) result.get(doc.member_id)?.push(doc.community_id);
+    return result;
+  }
+
+  pageOfCommunity(communityId: string, page: PageRequest): Promise<Page<Membership>> {
+    return findPage(
+      this.db,
+      (f, o) => this.memberships.find(f, o),
+      { community_id: communityId },
+      JOIN_ORDER,
+      page,
+      toMembership,
+    );
+  }
+
+  pageOfMember(memberId: string, page: PageRequest): Promise<Page<Membership>> {
+    return findPage(
+      this.db,
+      (f, o) => this.memberships.find(f, o),
+      { member_id: memberId },
+      JOIN_ORDER,
+      page,
+      toMembership,
+    );
+  }
+}

@@ -1,0 +1,171 @@
+import type { Page, Thread } from '@communities/contracts';
+import type {
+  DbId,
+  DocumentCollection,
+  DocumentDb,
+  Filter,
+  IndexSpec,
+} from '../../store/document-db';
+import { idToHex } from '../../store/document-db';
+import { containsInsensitive, findPage, type PageRequest, type SortKey } from '../../store/keyset';
+
+export interface ThreadDoc {
+  _id: DbId;
+  community_id: string;
+  title: string;
+  content: string;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  message_count: number;
+  last_activity: Date;
+  is_pinned: boolean;
+  tags: string[];
+}
+
+export type NewThread = Pick<
+  ThreadDoc,
+  'community_id' | 'title' | 'content' | 'created_by' | 'tags'
+>;
+export type ThreadPatch = Partial<Pick<ThreadDoc, 'title' | 'content' | 'tags'>>;
+
+export const THREAD_INDEXES: IndexSpec[] = [
+  { name: 'community_id', key: { community_id: 1 } },
+  { name: 'created_by', key: { created_by: 1 } },
+  { name: 'last_activity', key: { last_activity: -1 } },
+  { name: 'community_last_activity', key: { community_id: 1, last_activity: -1 } },
+  // Serves the community listing: pinned first, then most recent activity, keyset on _id.
+  {
+    name: 'community_listing',
+    key: { community_id: 1, is_pinned: -1, last_activity: -1, _id: -1 },
+  },
+  { name: 'created_by_created_at', key: { created_by: 1, created_at: -1 } },
+];
+
+/** A community's threads: pinned first, then by last activity, newest first. */
+const LISTING_ORDER: SortKey[] = [
+  { field: 'is_pinned', direction: -1, type: 'boolean' },
+  { field: 'last_activity', direction: -1, type: 'date' },
+  { field: '_id', direction: -1, type: 'id' },
+];
+const NEWEST_FIRST: SortKey[] = [{ field: '_id', direction: -1, type: 'id' }];
+
+export function toThread(doc: ThreadDoc): Thread {
+  return {
+    id: idToHex(doc._id),
+    community_id: doc.community_id,
+    title: doc.title,
+    content: doc.content,
+    created_by: doc.created_by,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+    message_count: doc.message_count,
+    last_activity: doc.last_activity.toISOString(),
+    is_pinned: doc.is_pinned,
+    tags: doc.tags,
+  };
+}
+
+export class ThreadRepository {
+  private readonly threads: DocumentCollection<ThreadDoc>;
+
+  constructor(private readonly db: DocumentDb) {
+    this.threads = db.collection<ThreadDoc>('threads');
+  }
+
+  ensureIndexes(): Promise<void> {
+    return this.threads.ensureIndexes(THREAD_INDEXES);
+  }
+
+  async create(input: NewThread, now = new Date()): Promise<Thread> {
+    const doc: ThreadDoc = {
+      _id: this.db.newId(),
+      ...input,
+      created_at: now,
+      updated_at: now,
+      message_count: 0,
+      last_activity: now,
+      is_pinned: false,
+    };
+    await this.threads.insertOne(doc);
+    return toThread(doc);
+  }
+
+  async get(id: string): Promise<Thread | null> {
+    const doc = await this.threads.findOne({ _id: this.db.toId(id) });
+    return doc && toThread(doc);
+  }
+
+  listOfCommunity(communityId: string, page: PageRequest): Promise<Page<Thread>> {
+    return this.page({ community_id: communityId }, LISTING_ORDER, page);
+  }
+
+  /** Case-insensitive literal match on title or content, newest first. */
+  search(text: string, communityId: string | undefined, page: PageRequest): Promise<Page<Thread>> {
+    const match = containsInsensitive(text);
+    const filter: Filter = { $or: [{ title: { $regex: match } }, { content: { $regex: match } }] };
+    if (communityId) filter.community_id = communityId;
+    return this.page(filter, NEWEST_FIRST, page);
+  }
+
+  async update(id: string, patch: ThreadPatch, now = new Date()): Promise<Thread | null> {
+    const doc = await this.threads.findOneAndUpdate(
+      { _id: this.db.toId(id) },
+      { $set: { ...patch, updated_at: now } },
+    );
+    return doc && toThread(doc);
+  }
+
+  /** Flips is_pinned atomically: the filter names the current value, so two toggles never merge. */
+  async togglePin(id: string): Promise<Thread | null> {
+    for (;;) {
+      const current = await this.threads.findOne({ _id: this.db.toId(id) });
+      if (!current) return null;
+      const doc = await this.threads.findOneAndUpdate(
+        { _id: current._id, is_pinned: current.is_pinned },
+        { $set: { is_pinned: !current.is_pinned } },
+      );
+      if (doc) return toThread(doc);
+    }
+  }
+
+  /** Counts a new message: message_count + 1 and last_activity moved forward. */
+  async recordMessage(id: string, at: Date): Promise<void> {
+    await this.threads.findOneAndUpdate(
+      { _id: this.db.toId(id) },
+      { $inc: { message_count: 1 }, $max: { last_activity: at } },
+    );
+  }
+
+  /** Counts a deleted message; never below zero. */
+  async forgetMessage(id: string): Promise<void> {
+    await this.threads.findOneAndUpdate(
+      { _id: this.db.toId(id), message_count: { $gt: 0 } },
+      { $inc: { message_count: -1 } },
+    );
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.threads.findOneAndDelete({ _id: this.db.toId(id) })) !== null;
+  }
+
+  deleteAllOfCommunity(communityId: string): Promise<number> {
+    return this.threads.deleteMany({ community_id: communityId });
+  }
+
+  countByAuthor(memberId: string): Promise<number> {
+    return this.threads.count({ created_by: memberId });
+  }
+
+  async latestByAuthor(memberId: string): Promise<Date | null> {
+    const [latest] = await this.threads.find(
+      { created_by: memberId },
+      { sort: { created_at: -1 }, limit: 1 },
+    );
+    return latest?.created_at ?? null;
+  }
+
+  private page(filter: Filter, order: SortKey[], page: PageRequest): Promise<Page<Thread>> {
+    return findPage(this.db, (f, o) => this.threads.find(f, o), filter, order, page, toThread);
+  }
+}

@@ -1,0 +1,96 @@
+import {
+  CommunityIdParams,
+  CreateThreadBody,
+  IdParams,
+  Thread,
+  ThreadListQuery,
+  ThreadSearchQuery,
+  UpdateThreadBody,
+  pageOf,
+} from '@communities/contracts';
+import { route, type RouteSpec } from '../../http/route';
+import type { ThreadService } from './thread.service';
+
+export function threadRoutes(threads: ThreadService): RouteSpec[] {
+  const tag = 'Threads';
+  return [
+    // Declared before `/threads/:id` so that "search" is never read as an id.
+    route({
+      method: 'get',
+      path: '/threads/search',
+      tag,
+      summary: 'Search threads by title or content',
+      description:
+        'Case-insensitive substring match; optionally within one community. Newest first.',
+      query: ThreadSearchQuery,
+      response: { status: 200, schema: pageOf(Thread), description: 'a page of matches' },
+      errors: ['INVALID_CURSOR'],
+      handle: ({ query }) => threads.search(query.q, query.community_id, query),
+    }),
+    route({
+      method: 'get',
+      path: '/threads/community/:community_id',
+      tag,
+      summary: 'List the threads of a community',
+      description: 'Pinned threads first, then by `last_activity`, most recent first.',
+      params: CommunityIdParams,
+      query: ThreadListQuery,
+      response: { status: 200, schema: pageOf(Thread), description: 'a page of threads' },
+      errors: ['COMMUNITY_NOT_FOUND', 'INVALID_CURSOR'],
+      handle: ({ params, query }) => threads.listOfCommunity(params.community_id, query),
+    }),
+    route({
+      method: 'post',
+      path: '/threads/community/:community_id',
+      tag,
+      summary: 'Create a thread in a community',
+      params: CommunityIdParams,
+      body: CreateThreadBody,
+      response: { status: 201, schema: Thread, description: 'the new thread' },
+      errors: ['COMMUNITY_NOT_FOUND', 'MEMBER_NOT_FOUND', 'MEMBER_INACTIVE'],
+      handle: ({ params, body: { created_by, ...rest } }) =>
+        threads.create(params.community_id, created_by, rest),
+    }),
+    route({
+      method: 'get',
+      path: '/threads/:id',
+      tag,
+      summary: 'Get a thread',
+      params: IdParams,
+      response: { status: 200, schema: Thread, description: 'the thread' },
+      errors: ['THREAD_NOT_FOUND'],
+      handle: ({ params }) => threads.get(params.id),
+    }),
+    route({
+      method: 'put',
+      path: '/threads/:id',
+      tag,
+      summary: 'Update a thread (only the fields given)',
+      params: IdParams,
+      body: UpdateThreadBody,
+      response: { status: 200, schema: Thread, description: 'the updated thread' },
+      errors: ['THREAD_NOT_FOUND'],
+      handle: ({ params, body }) => threads.update(params.id, body),
+    }),
+    route({
+      method: 'delete',
+      path: '/threads/:id',
+      tag,
+      summary: 'Delete a thread and its messages',
+      params: IdParams,
+      response: { status: 204, description: 'deleted' },
+      errors: ['THREAD_NOT_FOUND'],
+      handle: ({ params }) => threads.delete(params.id),
+    }),
+    route({
+      method: 'post',
+      path: '/threads/:id/pin',
+      tag,
+      summary: 'Pin or unpin a thread (toggles `is_pinned`)',
+      params: IdParams,
+      response: { status: 200, schema: Thread, description: 'the thread with its new pin state' },
+      errors: ['THREAD_NOT_FOUND'],
+      handle: ({ params }) => threads.togglePin(params.id),
+    }),
+  ];
+}

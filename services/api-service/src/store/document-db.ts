@@ -1,0 +1,61 @@
+/**
+ * The storage port. Repositories are written once against this small document API, in the subset
+ * of MongoDB's query language that every engine here supports (FerretDB 1.x and NeDB included:
+ * no transactions, no aggregation accumulators, no collation). Two engines implement it:
+ * `mongo/` (the official driver) and `embedded/` (NeDB files on disk or in memory), so the
+ * embedded default behaves like MongoDB by construction, and one contract suite checks both.
+ */
+
+/** An engine's native `_id` value (ObjectId in MongoDB, its hex string in the embedded store). */
+export type DbId = string | { toHexString(): string };
+
+export type Filter = Record<string, unknown>;
+export type Sort = Record<string, 1 | -1>;
+export interface Update {
+  $set?: Record<string, unknown>;
+  $inc?: Record<string, number>;
+  /** Sets the field only if the new value is greater (keeps timestamps from moving back). */
+  $max?: Record<string, unknown>;
+}
+
+export interface IndexSpec {
+  name: string;
+  key: Record<string, 1 | -1>;
+  unique?: boolean;
+}
+
+/** Thrown by writes that would break a unique index. Engines do not reliably say which one. */
+export class DuplicateKeyError extends Error {
+  constructor(cause?: unknown) {
+    super('duplicate key', { cause });
+    this.name = 'DuplicateKeyError';
+  }
+}
+
+export interface DocumentCollection<D extends { _id: DbId }> {
+  insertOne(doc: D): Promise<void>;
+  findOne(filter: Filter): Promise<D | null>;
+  find(filter: Filter, options?: { sort?: Sort; limit?: number }): Promise<D[]>;
+  count(filter: Filter): Promise<number>;
+  /** Atomically updates the first match and returns it as it is after the update; null if none. */
+  findOneAndUpdate(filter: Filter, update: Update): Promise<D | null>;
+  /** Atomically removes the first match and returns it; null if none (so only one caller wins). */
+  findOneAndDelete(filter: Filter): Promise<D | null>;
+  deleteMany(filter: Filter): Promise<number>;
+  ensureIndexes(specs: IndexSpec[]): Promise<void>;
+}
+
+export interface DocumentDb {
+  readonly kind: 'mongodb' | 'embedded';
+  collection<D extends { _id: DbId }>(name: string): DocumentCollection<D>;
+  newId(): DbId;
+  /** Converts a validated 24-hex id to the engine's `_id` value. */
+  toId(hex: string): DbId;
+  /** Throws when the engine cannot serve requests (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function idToHex(id: DbId): string {
+  return typeof id === 'string' ? id : id.toHexString();
+}

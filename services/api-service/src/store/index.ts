@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { DocumentDb } from './document-db';
+import { NedbDocumentDb } from './embedded/nedb-document-db';
+import { MongoDocumentDb } from './mongo/mongo-document-db';
+
+export * from './document-db';
+export { MongoDocumentDb } from './mongo/mongo-document-db';
+export { NedbDocumentDb } from './embedded/nedb-document-db';
+
+export type StoreSettings =
+  | { kind: 'mongodb'; url: string; dbName?: string | undefined }
+  | { kind: 'embedded'; dataDir?: string | undefined };
+
+/** Opens the configured engine: MongoDB when a URL is given, else the embedded store. */
+export async function openDocumentDb(settings: StoreSettings, logger: Logger): Promise<DocumentDb> {
+  if (settings.kind === 'mongodb') {
+    const db = await MongoDocumentDb.connect(settings.url, settings.dbName);
+    logger.info({ store: 'mongodb' }, 'store ready');
+    return db;
+  }
+  const db = await NedbDocumentDb.open({ dataDir: settings.dataDir });
+  logger.info({ store: 'embedded', data_dir: settings.dataDir ?? '(memory only)' }, 'store ready');
+  return db;
+}

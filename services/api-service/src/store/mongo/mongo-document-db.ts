@@ -1,0 +1,119 @@
+import { MongoClient, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
+import {
+  DuplicateKeyError,
+  type DbId,
+  type DocumentCollection,
+  type DocumentDb,
+  type Filter,
+  type IndexSpec,
+  type Sort,
+  type Update,
+} from '../document-db';
+
+/**
+ * MongoDB's duplicate-key error is code 11000. FerretDB 1.x reports a unique violation on
+ * update as code 1 with SQLite's "UNIQUE constraint failed" text, so that is matched too.
+ */
+function isDuplicateKey(error: unknown): boolean {
+  if (!(error instanceof MongoServerError)) return false;
+  return error.code === 11000 || /UNIQUE constraint failed/.test(error.message);
+}
+
+async function translate<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new DuplicateKeyError(error);
+    throw error;
+  }
+}
+
+class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
+  constructor(private readonly collection: Collection) {}
+
+  async insertOne(doc: D): Promise<void> {
+    await translate(this.collection.insertOne(doc as never));
+  }
+
+  findOne(filter: Filter): Promise<D | null> {
+    return this.collection.findOne(filter) as Promise<D | null>;
+  }
+
+  find(filter: Filter, options: { sort?: Sort; limit?: number } = {}): Promise<D[]> {
+    let cursor = this.collection.find(filter);
+    if (options.sort) cursor = cursor.sort(options.sort);
+    if (options.limit !== undefined) cursor = cursor.limit(options.limit);
+    return cursor.toArray() as unknown as Promise<D[]>;
+  }
+
+  count(filter: Filter): Promise<number> {
+    return this.collection.countDocuments(filter);
+  }
+
+  findOneAndUpdate(filter: Filter, update: Update): Promise<D | null> {
+    return translate(
+      this.collection.findOneAndUpdate(filter, update, { returnDocument: 'after' }),
+    ) as Promise<D | null>;
+  }
+
+  findOneAndDelete(filter: Filter): Promise<D | null> {
+    return this.collection.findOneAndDelete(filter) as Promise<D | null>;
+  }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    return (await this.collection.deleteMany(filter)).deletedCount;
+  }
+
+  async ensureIndexes(specs: IndexSpec[]): Promise<void> {
+    // createIndexes is idempotent for an identical spec, so every start may call it.
+    await this.collection.createIndexes(
+      specs.map((spec) => ({ key: spec.key, name: spec.name, unique: spec.unique ?? false })),
+    );
+  }
+}
+
+export class MongoDocumentDb implements DocumentDb {
+  readonly kind = 'mongodb' as const;
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+  ) {}
+
+  /** Connects and verifies the server answers; `dbName` overrides the URL's database. */
+  static async connect(url: string, dbName?: string): Promise<MongoDocumentDb> {
+    const client = new MongoClient(url, {
+      serverSelectionTimeoutMS: 5000,
+      appName: 'communities-api',
+    });
+    await client.connect();
+    const db = client.db(dbName);
+    await db.command({ ping: 1 });
+    return new MongoDocumentDb(client, db);
+  }
+
+  collection<D extends { _id: DbId }>(name: string): DocumentCollection<D> {
+    return new MongoCollection<D>(this.db.collection(name));
+  }
+
+  newId(): DbId {
+    return new ObjectId();
+  }
+
+  toId(hex: string): DbId {
+    return new ObjectId(hex);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.command({ ping: 1 }, { timeoutMS: 2000 });
+  }
+
+  /** Drops this database (tests only). */
+  async dropDatabase(): Promise<void> {
+    await this.db.dropDatabase();
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

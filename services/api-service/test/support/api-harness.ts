@@ -1,0 +1,67 @@
+import { backendUrl, uniqueDbName } from '@communities/test-support';
+import type { Express } from 'express';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { RecordingPublisher } from '../../src/events/event-publisher';
+import type { DocumentDb } from '../../src/store/document-db';
+import { NedbDocumentDb } from '../../src/store/embedded/nedb-document-db';
+import { MongoDocumentDb } from '../../src/store/mongo/mongo-document-db';
+import { createRepositories, ensureIndexes, type Repositories } from '../../src/store/repositories';
+
+export type StoreKind = 'embedded' | 'mongodb';
+
+/** The engines a suite runs against in this run: always embedded, MongoDB when one is available. */
+export function storeKinds(): StoreKind[] {
+  return backendUrl('MONGO_URL') ? ['embedded', 'mongodb'] : ['embedded'];
+}
+
+export interface StoreHarness {
+  db: DocumentDb;
+  repos: Repositories;
+  close(): Promise<void>;
+}
+
+/** A fresh, empty store of the given kind (a unique database on MongoDB, memory when embedded). */
+export async function openStore(kind: StoreKind): Promise<StoreHarness> {
+  if (kind === 'mongodb') {
+    const db = await MongoDocumentDb.connect(
+      backendUrl('MONGO_URL')!,
+      uniqueDbName('communities_test'),
+    );
+    const repos = createRepositories(db);
+    await ensureIndexes(repos);
+    return {
+      db,
+      repos,
+      close: async () => {
+        await db.dropDatabase();
+        await db.close();
+      },
+    };
+  }
+  const db = await NedbDocumentDb.open();
+  const repos = createRepositories(db);
+  await ensureIndexes(repos);
+  return { db, repos, close: () => db.close() };
+}
+
+export interface ApiHarness extends StoreHarness {
+  app: Express;
+  events: RecordingPublisher;
+}
+
+export async function openApi(
+  kind: StoreKind,
+  options: { bodyLimitBytes?: number } = {},
+): Promise<ApiHarness> {
+  const store = await openStore(kind);
+  const events = new RecordingPublisher();
+  const app = createApp({
+    logger: pino({ level: 'silent' }),
+    repos: store.repos,
+    events,
+    ready: () => store.db.ping(),
+    bodyLimitBytes: options.bodyLimitBytes,
+  });
+  return { ...store, app, events };
+}
