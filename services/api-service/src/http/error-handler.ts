@@ -4,6 +4,11 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { HTTP_STATUS } from './error-status';
 
+function requestIdOf(res: Response): string {
+  const id: unknown = res.req.id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : 'unknown';
+}
+
 export function sendError(
   res: Response,
   code: ErrorCode,
