@@ -20,7 +20,7 @@ export function sendError(
       code,
       message,
       ...(details ? { details } : {}),
-      request_id: String(res.req.id),
+      request_id: requestIdOf(res),
     },
   };
   res.status(HTTP_STATUS[code]).json(body);
