@@ -17,6 +17,7 @@ const project = (name, extra = {}) => ({
 
 module.exports = {
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/packages/test-support/summary-reporter.js'],
   globalSetup: '<rootDir>/packages/test-support/global-setup.js',
   globalTeardown: '<rootDir>/packages/test-support/global-teardown.js',
   projects: [

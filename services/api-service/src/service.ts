@@ -1,0 +1,105 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { createEventBus, type EventBus } from '@communities/broker';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { createApp } from './app';
+import { mongoDbName, type ApiConfig } from './config';
+import { BusPublisher } from './events/bus-publisher';
+import { ApiMetrics } from './http/metrics';
+import { openDocumentDb, type DocumentDb } from './store';
+import { createRepositories, ensureIndexes } from './store/repositories';
+
+export interface ApiService {
+  app: Express;
+  server: Server;
+  db: DocumentDb;
+  bus: EventBus;
+  /** Listens on HOST:PORT (PORT 0 picks a free port); resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish (bounded), then closes broker and store. */
+  stop(): Promise<void>;
+}
+
+export interface ApiServiceOptions {
+  /** An already-open engine or bus (the standalone entry shares its own); else from config. */
+  db?: DocumentDb;
+  bus?: EventBus;
+}
+
+/**
+ * Wires config → store → broker → app. The store is chosen by MONGO_URL (else embedded), the
+ * broker by REDIS_URL (else in-process); the startup log says which.
+ */
+export async function createApiService(
+  config: ApiConfig,
+  logger: Logger,
+  options: ApiServiceOptions = {},
+): Promise<ApiService> {
+  const db =
+    options.db ??
+    (await openDocumentDb(
+      config.MONGO_URL
+        ? { kind: 'mongodb', url: config.MONGO_URL, dbName: mongoDbName(config) }
+        : { kind: 'embedded', dataDir: config.EMBEDDED_IN_MEMORY ? undefined : config.DATA_DIR },
+      logger.child({ module: 'store' }),
+    ));
+  const repos = createRepositories(db);
+  await ensureIndexes(repos);
+  const bus =
+    options.bus ??
+    createEventBus({
+      redisUrl: config.REDIS_URL,
+      logger: logger.child({ module: 'broker' }),
+      connectionName: 'api-service',
+    });
+  logger.info({ store: db.kind, broker: config.REDIS_URL ? 'redis' : 'in-process' }, 'backends selected');
+
+  const metrics = new ApiMetrics();
+  const app = createApp({
+    logger,
+    repos,
+    events: new BusPublisher(bus, logger.child({ module: 'events' }), metrics),
+    metrics,
+    ready: async () => {
+      await db.ping();
+      if (!bus.ready()) throw new Error('broker not ready');
+    },
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+  });
+  const server = createServer(app);
+
+  return {
+    app,
+    server,
+    db,
+    bus,
+    start: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => {
+          const { port } = server.address() as AddressInfo;
+          logger.info({ port, host: config.HOST }, 'api-service listening');
+          resolve(port);
+        });
+      }),
+    stop: async () => {
+      await closeServer(server, config.SHUTDOWN_GRACE_MS);
+      if (!options.bus) await bus.close();
+      if (!options.db) await db.close();
+      logger.info('api-service stopped');
+    },
+  };
+}
+
+/** Stops accepting connections, then force-closes whatever is still open after `graceMs`. */
+export async function closeServer(server: Server, graceMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}
