@@ -63,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.set('query parser', 'simple');
 
+  app.use(requestLogging(deps.logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -76,7 +77,6 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/metrics', metrics.handler());
 
-  app.use(requestLogging(deps.logger));
   app.use(metrics.middleware());
   app.use(docsRouter(buildOpenApi(routes, '/api', API_VERSION)));
   app.use(

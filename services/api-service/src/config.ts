@@ -55,7 +55,9 @@ export class ConfigError extends Error {}
 
 /** Parses the environment; throws a ConfigError naming each bad setting. */
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const parsed = ApiConfigSchema.safeParse(env);
+  // `FOO=` means unset for every setting, not only the optional strings: drop empty values.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = ApiConfigSchema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);

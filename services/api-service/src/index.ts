@@ -1,4 +1,11 @@
-export { createApp, createServices, apiRoutes, API_VERSION, type AppDeps, type Services } from './app';
+export {
+  createApp,
+  createServices,
+  apiRoutes,
+  API_VERSION,
+  type AppDeps,
+  type Services,
+} from './app';
 export { createApiService, closeServer, type ApiService, type ApiServiceOptions } from './service';
 export { loadApiConfig, ApiConfigSchema, mongoDbName, type ApiConfig } from './config';
 export { createLogger } from './logger';

@@ -27,6 +27,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // The logger may not exist yet (bad config), so this one line goes to stderr directly.
-  process.stderr.write(`api-service failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `api-service failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

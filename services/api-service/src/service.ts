@@ -53,7 +53,10 @@ export async function createApiService(
       logger: logger.child({ module: 'broker' }),
       connectionName: 'api-service',
     });
-  logger.info({ store: db.kind, broker: config.REDIS_URL ? 'redis' : 'in-process' }, 'backends selected');
+  logger.info(
+    { store: db.kind, broker: config.REDIS_URL ? 'redis' : 'in-process' },
+    'backends selected',
+  );
 
   const metrics = new ApiMetrics();
   const app = createApp({

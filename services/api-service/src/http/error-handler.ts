@@ -1,12 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorBody, type ErrorCode, type ErrorDetail } from '@communities/contracts';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { HTTP_STATUS } from './error-status';
+import { MethodNotAllowed } from './route';
 
+/**
+ * The request's id; a request that never passed the request-id middleware (the probes, mounted
+ * before it) gets a fresh one here, also set as `X-Request-Id`, so body and header always agree.
+ */
 function requestIdOf(res: Response): string {
   const id: unknown = res.req.id;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : 'unknown';
+  if (typeof id === 'string' || typeof id === 'number') return String(id);
+  const fresh = randomUUID();
+  res.setHeader('X-Request-Id', fresh);
+  return fresh;
 }
 
 export function sendError(
@@ -61,6 +70,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof AppError) {
+      if (error instanceof MethodNotAllowed) res.setHeader('Allow', error.allowed.join(', '));
       sendError(res, error.code, error.message, error.details);
       return;
     }

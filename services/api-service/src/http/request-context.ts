@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { sendError } from './error-handler';
 
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const INCOMING_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -22,6 +23,8 @@ export function requestLogging(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
+    // Probes and scrapes run every few seconds: they get ids, but no access-log line.
+    autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
     customLogLevel(_req, res, error) {
       if (error || res.statusCode >= 500) return 'error';
       return res.statusCode >= 400 ? 'warn' : 'info';

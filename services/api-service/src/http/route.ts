@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@communities/contracts';
+import { AppError, type ErrorCode } from '@communities/contracts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 
@@ -47,6 +47,16 @@ export function route<
 
 const NoParams = z.strictObject({});
 
+/** Raised for a known path called with a method it does not have; carries the `Allow` list. */
+export class MethodNotAllowed extends AppError {
+  constructor(
+    method: string,
+    readonly allowed: string[],
+  ) {
+    super('METHOD_NOT_ALLOWED', `${method} is not allowed here; allowed: ${allowed.join(', ')}`);
+  }
+}
+
 /**
  * Mounts specs on a router. Params, query and body are each parsed with their strict schema;
  * a failure throws a ZodError that the error handler turns into 400 with `details` whose paths
@@ -66,6 +76,19 @@ export function mountRoutes(specs: RouteSpec[]): Router {
       const result = await spec.handle(input);
       if (spec.response.status === 204) res.status(204).end();
       else res.status(spec.response.status).json(result);
+    });
+  }
+  // A known path with another method: 405 with the methods it has, rather than 404.
+  const methodsByPath = new Map<string, string[]>();
+  for (const spec of specs) {
+    methodsByPath.set(spec.path, [
+      ...(methodsByPath.get(spec.path) ?? []),
+      spec.method.toUpperCase(),
+    ]);
+  }
+  for (const [path, methods] of methodsByPath) {
+    router.all(path, (req) => {
+      throw new MethodNotAllowed(req.method, methods);
     });
   }
   return router;

@@ -9,7 +9,11 @@ export interface CommunityDoc {
   description: string;
   created_by: string;
   created_at: Date;
-  /** Maintained by conditional $inc next to each membership write; never below zero. */
+  /**
+   * The exact sum of +1 per membership created and -1 per membership removed, each applied by
+   * the one request whose membership write succeeded. A leave may apply its -1 before the
+   * racing join's +1, so the stored sum can be -1 for a moment; reads clamp at zero.
+   */
   member_count: number;
   is_public: boolean;
   tags: string[];
@@ -38,7 +42,7 @@ export function toCommunity(doc: CommunityDoc): Community {
     description: doc.description,
     created_by: doc.created_by,
     created_at: doc.created_at.toISOString(),
-    member_count: doc.member_count,
+    member_count: Math.max(0, doc.member_count),
     is_public: doc.is_public,
     tags: doc.tags,
     avatar_url: doc.avatar_url,
@@ -92,12 +96,16 @@ export class CommunityRepository {
     return doc && toCommunity(doc);
   }
 
-  /** Adds `delta` to member_count; a decrement never takes it below zero. */
+  /**
+   * Adds `delta` to member_count. Call it only for a membership that was really created or
+   * removed: flooring here would lose a -1 that overtakes its join's +1 and drift for good.
+   */
   async addToMemberCount(id: string, delta: 1 | -1): Promise<Community | null> {
-    const filter =
-      delta < 0 ? { _id: this.db.toId(id), member_count: { $gt: 0 } } : { _id: this.db.toId(id) };
-    const doc = await this.communities.findOneAndUpdate(filter, { $inc: { member_count: delta } });
-    return doc ? toCommunity(doc) : this.get(id);
+    const doc = await this.communities.findOneAndUpdate(
+      { _id: this.db.toId(id) },
+      { $inc: { member_count: delta } },
+    );
+    return doc && toCommunity(doc);
   }
 
   async delete(id: string): Promise<boolean> {

@@ -59,7 +59,7 @@ export function toThread(doc: ThreadDoc): Thread {
     created_by: doc.created_by,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
-    message_count: doc.message_count,
+    message_count: Math.max(0, doc.message_count),
     last_activity: doc.last_activity.toISOString(),
     is_pinned: doc.is_pinned,
     tags: doc.tags,
@@ -129,7 +129,7 @@ export class ThreadRepository {
     }
   }
 
-  /** Counts a new message: message_count + 1 and last_activity moved forward. */
+  /** Counts a new message: message_count + 1 and last_activity moved forward, never back. */
   async recordMessage(id: string, at: Date): Promise<void> {
     await this.threads.findOneAndUpdate(
       { _id: this.db.toId(id) },
@@ -137,12 +137,12 @@ export class ThreadRepository {
     );
   }
 
-  /** Counts a deleted message; never below zero. */
+  /**
+   * Counts a deleted message. Only for a message that was really deleted; like member_count,
+   * the stored value is an exact sum that reads clamp at zero.
+   */
   async forgetMessage(id: string): Promise<void> {
-    await this.threads.findOneAndUpdate(
-      { _id: this.db.toId(id), message_count: { $gt: 0 } },
-      { $inc: { message_count: -1 } },
-    );
+    await this.threads.findOneAndUpdate({ _id: this.db.toId(id) }, { $inc: { message_count: -1 } });
   }
 
   async delete(id: string): Promise<boolean> {

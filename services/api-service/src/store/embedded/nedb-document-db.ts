@@ -64,11 +64,14 @@ class NedbCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
   }
 
   async findOneAndDelete(filter: Filter): Promise<D | null> {
-    const doc = await this.findOne(filter);
-    if (!doc) return null;
-    // Only the caller whose remove actually deleted the document wins, as with MongoDB.
-    const removed = await this.store.removeAsync({ _id: doc._id }, { multi: false });
-    return removed === 1 ? doc : null;
+    for (;;) {
+      const doc = await this.findOne(filter);
+      if (!doc) return null;
+      // Only the caller whose remove actually deleted the document wins, as with MongoDB; a
+      // caller that lost the race tries the next match rather than report none.
+      const removed = await this.store.removeAsync({ _id: doc._id }, { multi: false });
+      if (removed === 1) return doc;
+    }
   }
 
   deleteMany(filter: Filter): Promise<number> {

@@ -56,8 +56,18 @@ class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> 
     ) as Promise<D | null>;
   }
 
-  findOneAndDelete(filter: Filter): Promise<D | null> {
-    return this.collection.findOneAndDelete(filter) as Promise<D | null>;
+  /**
+   * Find, then delete by `_id`: only the caller whose delete removed the document gets it, and a
+   * caller that lost the race tries the next match. Not the driver's findOneAndDelete, because
+   * FerretDB 1.x (the CI server) hands one document to several concurrent callers.
+   */
+  async findOneAndDelete(filter: Filter): Promise<D | null> {
+    for (;;) {
+      const doc = await this.collection.findOne(filter);
+      if (!doc) return null;
+      const { deletedCount } = await this.collection.deleteOne({ _id: doc._id });
+      if (deletedCount === 1) return doc as unknown as D;
+    }
   }
 
   async deleteMany(filter: Filter): Promise<number> {
@@ -65,10 +75,14 @@ class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> 
   }
 
   async ensureIndexes(specs: IndexSpec[]): Promise<void> {
-    // createIndexes is idempotent for an identical spec, so every start may call it.
-    await this.collection.createIndexes(
-      specs.map((spec) => ({ key: spec.key, name: spec.name, unique: spec.unique ?? false })),
-    );
+    // Creating an identical index again is a no-op, so every start may call this. One index per
+    // command: FerretDB 1.24 drops the connection when one command names several existing ones.
+    for (const spec of specs) {
+      await this.collection.createIndex(spec.key, {
+        name: spec.name,
+        unique: spec.unique ?? false,
+      });
+    }
   }
 }
 

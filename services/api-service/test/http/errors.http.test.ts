@@ -1,0 +1,265 @@
+import { ErrorBody } from '@communities/contracts';
+import request from 'supertest';
+import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
+import {
+  UNKNOWN_ID,
+  createMember,
+  expectError,
+  expectValidationError,
+  getJson,
+  seedThread,
+  takeEvents,
+} from '../support/fixtures';
+
+/** The error shape every endpoint shares: `{"error": {"code", "message", "details?", "request_id"}}`. */
+describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
+  let h: ApiHarness;
+
+  beforeEach(async () => {
+    h = await openApi(kind);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await h.close();
+  });
+
+  const storedCommunities = async () =>
+    ((await getJson(h.app, '/api/communities/')) as { items: unknown[] }).items;
+
+  describe('request validation', () => {
+    it('refuses a query operator in place of a value, and stores nothing', async () => {
+      const owner = await createMember(h.app);
+      takeEvents(h);
+
+      const res = await request(h.app)
+        .post('/api/communities/')
+        .send({ name: { $gt: '' }, created_by: owner.id });
+
+      const body = expectValidationError(res, ['body.name']);
+      expect(body.error.message).toBe('request is invalid');
+      expect(await storedCommunities()).toEqual([]);
+      expect(takeEvents(h)).toEqual([]);
+    });
+
+    it('refuses operators smuggled into ids and query parameters', async () => {
+      const owner = await createMember(h.app);
+
+      expectValidationError(
+        await request(h.app)
+          .post('/api/communities/')
+          .send({ name: 'x', created_by: { $ne: null } }),
+        ['body.created_by'],
+      );
+      expectValidationError(
+        await request(h.app)
+          .post(`/api/communities/${UNKNOWN_ID}/join`)
+          .send({ member_id: [owner.id] }),
+        ['body.member_id'],
+      );
+      expectValidationError(await request(h.app).get('/api/communities/?limit[$gt]=0'), ['query']);
+      expect(await storedCommunities()).toEqual([]);
+    });
+
+    it('refuses unknown fields, naming them', async () => {
+      const owner = await createMember(h.app);
+
+      const res = await request(h.app)
+        .post('/api/communities/')
+        .send({ name: 'x', created_by: owner.id, member_count: 1000 });
+
+      const body = expectValidationError(res, ['body']);
+      expect(body.error.details![0]!.message).toContain('member_count');
+      expect(await storedCommunities()).toEqual([]);
+    });
+
+    it('refuses a body that is not an object', async () => {
+      expectValidationError(await request(h.app).post('/api/members/').send([]), ['body']);
+    });
+  });
+
+  describe('request bodies', () => {
+    it('answers 413 PAYLOAD_TOO_LARGE for a 3 MB JSON body', async () => {
+      const owner = await createMember(h.app);
+
+      const res = await request(h.app)
+        .post('/api/communities/')
+        .send({ name: 'big', created_by: owner.id, description: 'x'.repeat(3 * 1024 * 1024) });
+
+      expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+      expect(await storedCommunities()).toEqual([]);
+    });
+
+    it('answers 400 INVALID_JSON for malformed JSON', async () => {
+      const res = await request(h.app)
+        .post('/api/members/')
+        .set('Content-Type', 'application/json')
+        .send('{"username": "ada", ');
+
+      expectError(res, 400, 'INVALID_JSON');
+      expect(((await getJson(h.app, '/api/members/')) as { items: unknown[] }).items).toEqual([]);
+    });
+
+    it('answers 400 INVALID_JSON for a bare JSON string (objects and arrays only)', async () => {
+      const res = await request(h.app)
+        .post('/api/members/')
+        .set('Content-Type', 'application/json')
+        .send('"ada"');
+
+      expectError(res, 400, 'INVALID_JSON');
+    });
+
+    it('answers 415 UNSUPPORTED_MEDIA_TYPE for a text/plain body', async () => {
+      const owner = await createMember(h.app);
+
+      const res = await request(h.app)
+        .post('/api/communities/')
+        .set('Content-Type', 'text/plain')
+        .send(JSON.stringify({ name: 'x', created_by: owner.id }));
+
+      expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(await storedCommunities()).toEqual([]);
+    });
+
+    it('answers 415 UNSUPPORTED_MEDIA_TYPE for JSON in a charset other than UTF', async () => {
+      const res = await request(h.app)
+        .post('/api/members/')
+        .set('Content-Type', 'application/json; charset=latin1')
+        .send(JSON.stringify({ username: 'ada', email: 'ada@example.com' }));
+
+      expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  describe('body limit setting', () => {
+    let small: ApiHarness;
+    beforeEach(async () => {
+      small = await openApi(kind, { bodyLimitBytes: 1024 });
+    });
+    afterEach(async () => {
+      await small.close();
+    });
+
+    it('accepts a body under the configured limit and refuses one over it', async () => {
+      const member = await createMember(small.app);
+      const put = (bio: string) =>
+        request(small.app).put(`/api/members/${member.id}`).send({ bio });
+
+      expect((await put('x'.repeat(900))).status).toBe(200);
+      expectError(await put('y'.repeat(1100)), 413, 'PAYLOAD_TOO_LARGE');
+      expect(await getJson(small.app, `/api/members/${member.id}`)).toMatchObject({
+        bio: 'x'.repeat(900),
+      });
+    });
+  });
+
+  describe('unknown routes', () => {
+    it('answers 404 ROUTE_NOT_FOUND naming the method and path', async () => {
+      const body = expectError(
+        await request(h.app).get('/api/nothing-here'),
+        404,
+        'ROUTE_NOT_FOUND',
+      );
+      expect(body.error.message).toBe('no route for GET /api/nothing-here');
+      expectError(await request(h.app).get('/nope'), 404, 'ROUTE_NOT_FOUND');
+    });
+
+    it('answers 405 METHOD_NOT_ALLOWED with an Allow header for a known path and another method', async () => {
+      const searched = await request(h.app).post('/api/threads/search').send({ q: 'x' });
+      expectError(searched, 405, 'METHOD_NOT_ALLOWED');
+      expect(searched.headers.allow).toBe('GET');
+      const patched = await request(h.app).patch(`/api/communities/${UNKNOWN_ID}`).send({});
+      expectError(patched, 405, 'METHOD_NOT_ALLOWED');
+      expect(patched.headers.allow).toBe('GET, PUT, DELETE');
+    });
+  });
+
+  describe('request ids', () => {
+    it('answers every failure with the error shape and the request id of its header', async () => {
+      const { thread } = await seedThread(h.app);
+      const failures = [
+        request(h.app).get(`/api/threads/${UNKNOWN_ID}`),
+        request(h.app).get('/api/threads/bad'),
+        request(h.app).post(`/api/messages/thread/${thread.id}`).send({}),
+        request(h.app).get('/api/messages/search'),
+        request(h.app).get('/api/members/?cursor=AAAA'),
+        request(h.app).post('/api/members/').set('Content-Type', 'application/json').send('{'),
+        request(h.app).delete('/api/unknown'),
+      ];
+      const responses = await Promise.all(failures);
+      const ids = new Set<string>();
+      for (const res of responses) {
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        const body = ErrorBody.parse(res.body);
+        expect(body.error.request_id).toBe(res.headers['x-request-id']);
+        expect(body.error.request_id).toMatch(/^[0-9a-f-]{36}$/);
+        ids.add(body.error.request_id);
+      }
+      expect(ids.size).toBe(failures.length);
+    });
+
+    it('echoes a well-formed incoming X-Request-Id on success and in error bodies', async () => {
+      const ok = await request(h.app).get('/api/members/').set('X-Request-Id', 'edge-1234.abc');
+      expect(ok.status).toBe(200);
+      expect(ok.headers['x-request-id']).toBe('edge-1234.abc');
+
+      const failed = await request(h.app)
+        .get(`/api/members/${UNKNOWN_ID}`)
+        .set('X-Request-Id', 'trace:42');
+      const body = expectError(failed, 404, 'MEMBER_NOT_FOUND');
+      expect(body.error.request_id).toBe('trace:42');
+    });
+
+    it('replaces a malformed incoming X-Request-Id with its own', async () => {
+      const res = await request(h.app)
+        .get(`/api/members/${UNKNOWN_ID}`)
+        .set('X-Request-Id', 'has spaces and <html>');
+
+      const body = expectError(res, 404, 'MEMBER_NOT_FOUND');
+      expect(body.error.request_id).not.toBe('has spaces and <html>');
+      expect(body.error.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('internal errors', () => {
+    it('answers 500 INTERNAL without a stack trace or the internal message', async () => {
+      const secret = 'E11000 connection to mongodb://admin:hunter2@db-7/ lost';
+      jest.spyOn(h.repos.communities, 'list').mockRejectedValue(new Error(secret));
+
+      const res = await request(h.app).get('/api/communities/').set('X-Request-Id', 'req-500');
+
+      const body = expectError(res, 500, 'INTERNAL');
+      expect(body).toEqual({
+        error: { code: 'INTERNAL', message: 'internal error', request_id: 'req-500' },
+      });
+      for (const leak of ['hunter2', 'E11000', 'mongodb', 'Error', 'stack', '.ts:', ' at ']) {
+        expect(res.text).not.toContain(leak);
+      }
+    });
+
+    it('answers 500 for a repository that throws synchronously, and keeps serving', async () => {
+      const { owner } = await seedThread(h.app);
+      const spy = jest.spyOn(h.repos.members, 'get').mockImplementation(() => {
+        throw new TypeError("Cannot read properties of undefined (reading '_id')");
+      });
+
+      const res = await request(h.app).get(`/api/members/${owner.id}`);
+
+      expectError(res, 500, 'INTERNAL');
+      expect(res.text).not.toContain('Cannot read');
+      spy.mockRestore();
+      expect(await getJson(h.app, `/api/members/${owner.id}`)).toMatchObject({ id: owner.id });
+    });
+
+    it('publishes no event for a write that failed', async () => {
+      const owner = await createMember(h.app);
+      jest.spyOn(h.repos.memberships, 'add').mockRejectedValue(new Error('disk full'));
+
+      const res = await request(h.app)
+        .post('/api/communities/')
+        .send({ name: 'half', created_by: owner.id });
+
+      expectError(res, 500, 'INTERNAL');
+      expect(takeEvents(h).filter((e) => e.type === 'community_created')).toEqual([]);
+    });
+  });
+});

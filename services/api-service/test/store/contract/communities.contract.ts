@@ -1,0 +1,107 @@
+import type { Repositories } from '../../../src/store/repositories';
+import {
+  at,
+  concurrently,
+  hexId,
+  itNeedingAtomicUpdates,
+  readAllPages,
+  useStore,
+  type EngineTraits,
+  type OpenStore,
+} from './fixtures';
+
+function createCommunity(repos: Repositories, name = 'Rustaceans', now?: Date) {
+  return repos.communities.create(
+    {
+      name,
+      description: '',
+      created_by: hexId(),
+      is_public: true,
+      tags: ['lang'],
+      avatar_url: null,
+    },
+    now,
+  );
+}
+
+export function communitiesContract(open: OpenStore, traits: EngineTraits): void {
+  const store = useStore(open);
+  const itAtomic = itNeedingAtomicUpdates(traits);
+
+  it('creates a community with no members', async () => {
+    const { repos } = store();
+    const created = await createCommunity(repos, 'Rustaceans', at(1));
+    expect(created).toMatchObject({
+      name: 'Rustaceans',
+      member_count: 0,
+      tags: ['lang'],
+      created_at: at(1).toISOString(),
+    });
+    expect(await repos.communities.get(created.id)).toEqual(created);
+  });
+
+  it('updates only the given fields and returns null for an unknown community', async () => {
+    const { repos } = store();
+    const created = await createCommunity(repos);
+    const updated = await repos.communities.update(created.id, { description: 'crabs', tags: [] });
+    expect(updated).toEqual({ ...created, description: 'crabs', tags: [] });
+    expect(await repos.communities.update(hexId(), { name: 'x' })).toBeNull();
+  });
+
+  it('keeps member_count the exact sum of its changes and never reads it below zero', async () => {
+    const { repos } = store();
+    const { id } = await createCommunity(repos);
+    expect((await repos.communities.addToMemberCount(id, 1))?.member_count).toBe(1);
+    expect((await repos.communities.addToMemberCount(id, -1))?.member_count).toBe(0);
+    // A leave's -1 overtaking its join's +1: reads 0 meanwhile, and the +1 lands on 0, not 1.
+    expect((await repos.communities.addToMemberCount(id, -1))?.member_count).toBe(0);
+    expect((await repos.communities.get(id))?.member_count).toBe(0);
+    expect((await repos.communities.addToMemberCount(id, 1))?.member_count).toBe(0);
+    expect((await repos.communities.addToMemberCount(id, 1))?.member_count).toBe(1);
+    expect(await repos.communities.addToMemberCount(hexId(), 1)).toBeNull();
+  });
+
+  itAtomic('keeps member_count exact under concurrent increments and decrements', async () => {
+    const { repos } = store();
+    const { id } = await createCommunity(repos);
+    const after = await concurrently(25, () => repos.communities.addToMemberCount(id, 1));
+    // Each increment sees its own result: 1..25, once each.
+    expect(after.map((c) => c?.member_count).sort((a, b) => a! - b!)).toEqual(
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
+    await concurrently(20, () => repos.communities.addToMemberCount(id, -1));
+    expect((await repos.communities.get(id))?.member_count).toBe(5);
+  });
+
+  it('deletes a community once', async () => {
+    const { repos } = store();
+    const { id } = await createCommunity(repos);
+    expect(await repos.communities.delete(id)).toBe(true);
+    expect(await repos.communities.delete(id)).toBe(false);
+    expect(await repos.communities.get(id)).toBeNull();
+  });
+
+  it('returns only the existing communities of getMany', async () => {
+    const { repos } = store();
+    const [a, b] = [await createCommunity(repos, 'a'), await createCommunity(repos, 'b')];
+    const found = await repos.communities.getMany([hexId(), b.id, a.id]);
+    expect(found.map((c) => c.id).sort()).toEqual([a.id, b.id].sort());
+    expect(await repos.communities.getMany([])).toEqual([]);
+  });
+
+  it('lists communities newest first across pages', async () => {
+    const { repos } = store();
+    const created = [];
+    for (let i = 0; i < 5; i++) created.push(await createCommunity(repos, `c${i}`, at(0)));
+    const { items, pages } = await readAllPages((cursor) =>
+      repos.communities.list({ limit: 2, cursor }),
+    );
+    expect(pages).toBe(3);
+    expect(items.map((c) => c.id)).toEqual(
+      created
+        .map((c) => c.id)
+        .sort()
+        .reverse(),
+    );
+  });
+}

@@ -1,0 +1,140 @@
+import type { DomainEvent, MembershipResult } from '@communities/contracts';
+import { createServices, type Services } from '../../../src/app';
+import { RecordingPublisher } from '../../../src/events/event-publisher';
+import type { MemberProfile } from '../../../src/modules/members/member.repository';
+import type { Repositories } from '../../../src/store/repositories';
+import {
+  concurrently,
+  countOf,
+  createMember,
+  itNeedingAtomicUpdates,
+  useStore,
+  type EngineTraits,
+  type OpenStore,
+} from './fixtures';
+
+type MembershipEvent = Extract<DomainEvent, { type: 'member_joined' | 'member_left' }>;
+
+const ascending = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const changedCount = (results: MembershipResult[]): number =>
+  countOf(
+    results.map((r) => r.changed),
+    true,
+  );
+
+interface Scene {
+  repos: Repositories;
+  services: Services;
+  events: RecordingPublisher;
+  communityId: string;
+  owner: MemberProfile;
+  members: MemberProfile[];
+}
+
+/** A community created (and so joined) by its owner, and `n` other members not in it yet. */
+async function scene(repos: Repositories, n: number): Promise<Scene> {
+  const events = new RecordingPublisher();
+  const services = createServices(repos, events);
+  const owner = await createMember(repos);
+  const community = await services.communities.create(owner.id, {
+    name: 'Busy',
+    description: '',
+    is_public: true,
+    tags: [],
+    avatar_url: null,
+  });
+  const members = [];
+  for (let i = 0; i < n; i++) members.push(await createMember(repos));
+  return { repos, services, events, communityId: community.id, owner, members };
+}
+
+function membershipEvents(s: Scene, type: MembershipEvent['type']): MembershipEvent[] {
+  return s.events.events.filter((e): e is MembershipEvent => e.type === type);
+}
+
+/** member_count as stored, next to the memberships it is derived from. */
+async function counts(s: Scene): Promise<{ member_count: number; memberships: number }> {
+  const community = await s.services.communities.get(s.communityId);
+  const memberships = await s.repos.memberships.countOfCommunity(s.communityId);
+  return { member_count: community.member_count, memberships };
+}
+
+/** 40 members join, each twice at once; then the first 20 leave, the first 10 twice at once. */
+async function joinThenLeave(s: Scene) {
+  const joins = await concurrently(80, (i) =>
+    s.services.communities.join(s.communityId, s.members[i % 40]!.id),
+  );
+  const joined = membershipEvents(s, 'member_joined');
+  const afterJoins = await counts(s);
+  const leavers = s.members.slice(0, 20);
+  const leaves = await concurrently(30, (i) =>
+    s.services.communities.leave(s.communityId, leavers[i % 20]!.id),
+  );
+  const left = membershipEvents(s, 'member_left');
+  return { joins, joined, afterJoins, leavers, leaves, left, afterLeaves: await counts(s) };
+}
+
+export function joinLeaveContract(open: OpenStore, traits: EngineTraits): void {
+  const store = useStore(open);
+  const itAtomic = itNeedingAtomicUpdates(traits);
+
+  it('publishes one member_joined per real join and one member_left per real leave', async () => {
+    const s = await scene(store().repos, 40);
+    const run = await joinThenLeave(s);
+
+    expect(changedCount(run.joins)).toBe(40);
+    expect(run.joins.every((r) => r.is_member)).toBe(true);
+    expect(run.joined).toHaveLength(40);
+    expect(new Set(run.joined.map((e) => e.data.member_id))).toEqual(
+      new Set(s.members.map((m) => m.id)),
+    );
+    expect(run.afterJoins.memberships).toBe(41);
+
+    expect(changedCount(run.leaves)).toBe(20);
+    expect(run.leaves.every((r) => !r.is_member)).toBe(true);
+    expect(run.left).toHaveLength(20);
+    expect(new Set(run.left.map((e) => e.data.member_id))).toEqual(
+      new Set(run.leavers.map((m) => m.id)),
+    );
+    expect(run.afterLeaves.memberships).toBe(21);
+    for (const [i, member] of s.members.entries()) {
+      expect(await s.repos.memberships.has(s.communityId, member.id)).toBe(i >= 20);
+    }
+  });
+
+  itAtomic(
+    'keeps member_count equal to the memberships through concurrent joins and leaves',
+    async () => {
+      const s = await scene(store().repos, 40);
+      const run = await joinThenLeave(s);
+
+      expect(run.afterJoins).toEqual({ member_count: 41, memberships: 41 });
+      // Each real join saw its own increment: the owner made 1, the joins 2..41.
+      expect(ascending(run.joined.map((e) => e.data.member_count))).toEqual(range(2, 41));
+      expect(run.afterLeaves).toEqual({ member_count: 21, memberships: 21 });
+      expect(ascending(run.left.map((e) => e.data.member_count))).toEqual(range(21, 40));
+      expect(Math.min(...run.leaves.map((r) => r.member_count))).toBeGreaterThanOrEqual(21);
+    },
+  );
+
+  itAtomic('never takes member_count below zero when everyone leaves at once, twice', async () => {
+    const s = await scene(store().repos, 9);
+    await concurrently(9, (i) => s.services.communities.join(s.communityId, s.members[i]!.id));
+    const everyone = [s.owner, ...s.members];
+
+    const leaves = await concurrently(20, (i) =>
+      s.services.communities.leave(s.communityId, everyone[i % 10]!.id),
+    );
+    expect(changedCount(leaves)).toBe(10);
+    expect(Math.min(...leaves.map((r) => r.member_count))).toBe(0);
+    expect(await counts(s)).toEqual({ member_count: 0, memberships: 0 });
+    expect(membershipEvents(s, 'member_left')).toHaveLength(10);
+
+    // Leaving an empty community again changes nothing and publishes nothing.
+    const again = await s.services.communities.leave(s.communityId, s.owner.id);
+    expect(again).toMatchObject({ changed: false, member_count: 0, is_member: false });
+    expect(membershipEvents(s, 'member_left')).toHaveLength(10);
+  });
+}

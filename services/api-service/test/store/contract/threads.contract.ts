@@ -1,0 +1,175 @@
+import type { Thread } from '@communities/contracts';
+import type { Repositories } from '../../../src/store/repositories';
+import {
+  at,
+  concurrently,
+  hexId,
+  itNeedingAtomicUpdates,
+  readAllPages,
+  useStore,
+  type EngineTraits,
+  type OpenStore,
+} from './fixtures';
+
+export function createThread(
+  repos: Repositories,
+  communityId: string,
+  now = at(0),
+  fields: { title?: string; content?: string; created_by?: string } = {},
+): Promise<Thread> {
+  return repos.threads.create(
+    {
+      community_id: communityId,
+      title: fields.title ?? 'A thread',
+      content: fields.content ?? '',
+      created_by: fields.created_by ?? hexId(),
+      tags: [],
+    },
+    now,
+  );
+}
+
+/** The listing order the contract promises, computed independently of any engine. */
+function listingOrder(a: Thread, b: Thread): number {
+  if (a.is_pinned !== b.is_pinned) return a.is_pinned ? -1 : 1;
+  if (a.last_activity !== b.last_activity) return a.last_activity < b.last_activity ? 1 : -1;
+  return a.id < b.id ? 1 : -1;
+}
+
+export function threadsContract(open: OpenStore, traits: EngineTraits): void {
+  const store = useStore(open);
+  const itAtomic = itNeedingAtomicUpdates(traits);
+
+  it('creates an unpinned thread with no messages, last active when created', async () => {
+    const { repos } = store();
+    const community = hexId();
+    const thread = await createThread(repos, community, at(7), { title: 'Hello' });
+    expect(thread).toMatchObject({
+      community_id: community,
+      title: 'Hello',
+      message_count: 0,
+      is_pinned: false,
+      created_at: at(7).toISOString(),
+      updated_at: at(7).toISOString(),
+      last_activity: at(7).toISOString(),
+    });
+    expect(await repos.threads.get(thread.id)).toEqual(thread);
+  });
+
+  it('updates the given fields and updated_at; null for an unknown thread', async () => {
+    const { repos } = store();
+    const thread = await createThread(repos, hexId(), at(0));
+    const updated = await repos.threads.update(thread.id, { title: 'Renamed' }, at(9));
+    expect(updated).toEqual({ ...thread, title: 'Renamed', updated_at: at(9).toISOString() });
+    expect(await repos.threads.update(hexId(), { title: 'x' })).toBeNull();
+  });
+
+  it('counts recorded messages and never moves last_activity back', async () => {
+    const { repos } = store();
+    const thread = await createThread(repos, hexId(), at(10));
+    await repos.threads.recordMessage(thread.id, at(20));
+    await repos.threads.recordMessage(thread.id, at(15));
+    const after = await repos.threads.get(thread.id);
+    expect(after?.message_count).toBe(2);
+    expect(after?.last_activity).toBe(at(20).toISOString());
+  });
+
+  itAtomic(
+    'keeps the latest last_activity and an exact count under concurrent messages',
+    async () => {
+      const { repos } = store();
+      const thread = await createThread(repos, hexId(), at(0));
+      // Timestamps arrive out of order: 0..29 s, the latest (29 s) sent by the 18th call.
+      await concurrently(30, (i) => repos.threads.recordMessage(thread.id, at((i * 7) % 30)));
+      const after = await repos.threads.get(thread.id);
+      expect(after?.message_count).toBe(30);
+      expect(after?.last_activity).toBe(at(29).toISOString());
+    },
+  );
+
+  it('keeps message_count the exact sum of its changes and never reads it below zero', async () => {
+    const { repos } = store();
+    const thread = await createThread(repos, hexId());
+    await repos.threads.recordMessage(thread.id, at(1));
+    await repos.threads.recordMessage(thread.id, at(2));
+    for (let i = 0; i < 3; i++) await repos.threads.forgetMessage(thread.id);
+    expect((await repos.threads.get(thread.id))?.message_count).toBe(0);
+    await repos.threads.recordMessage(thread.id, at(3));
+    expect((await repos.threads.get(thread.id))?.message_count).toBe(0);
+    await repos.threads.recordMessage(thread.id, at(4));
+    expect((await repos.threads.get(thread.id))?.message_count).toBe(1);
+    await expect(repos.threads.forgetMessage(hexId())).resolves.toBeUndefined();
+  });
+
+  itAtomic('keeps message_count exact under concurrent posts and deletes', async () => {
+    const { repos } = store();
+    const thread = await createThread(repos, hexId());
+    await concurrently(12, (i) => repos.threads.recordMessage(thread.id, at(i)));
+    await concurrently(5, () => repos.threads.forgetMessage(thread.id));
+    expect((await repos.threads.get(thread.id))?.message_count).toBe(7);
+  });
+
+  it('toggles the pin back and forth; null for an unknown thread', async () => {
+    const { repos } = store();
+    const thread = await createThread(repos, hexId());
+    expect((await repos.threads.togglePin(thread.id))?.is_pinned).toBe(true);
+    expect((await repos.threads.get(thread.id))?.is_pinned).toBe(true);
+    expect((await repos.threads.togglePin(thread.id))?.is_pinned).toBe(false);
+    expect(await repos.threads.togglePin(hexId())).toBeNull();
+  });
+
+  itAtomic('applies every one of several concurrent pin toggles', async () => {
+    const { repos } = store();
+    const thread = await createThread(repos, hexId());
+    const pair = await concurrently(2, () => repos.threads.togglePin(thread.id));
+    // One toggle pinned, the other unpinned: back to the original state.
+    expect(pair.map((t) => t?.is_pinned).sort()).toEqual([false, true]);
+    expect((await repos.threads.get(thread.id))?.is_pinned).toBe(false);
+
+    const five = await concurrently(5, () => repos.threads.togglePin(thread.id));
+    expect(five.filter((t) => t?.is_pinned)).toHaveLength(3);
+    expect((await repos.threads.get(thread.id))?.is_pinned).toBe(true);
+  });
+
+  it('lists threads pinned first, then by last activity, then newest id', async () => {
+    const { repos } = store();
+    const community = hexId();
+    const activity = [5, 9, 5, 1, 9, 5, 7, 5];
+    const created: Thread[] = [];
+    for (const seconds of activity) created.push(await createThread(repos, community, at(seconds)));
+    await createThread(repos, hexId(), at(100));
+    for (const i of [2, 3, 5]) await repos.threads.togglePin(created[i]!.id);
+    const current = await Promise.all(created.map((t) => repos.threads.get(t.id)));
+    const expected = (current as Thread[]).sort(listingOrder).map((t) => t.id);
+
+    const single = await repos.threads.listOfCommunity(community, { limit: 50 });
+    expect(single.items.map((t) => t.id)).toEqual(expected);
+    expect(single.next_cursor).toBeNull();
+    for (const limit of [1, 2, 3]) {
+      const paged = await readAllPages((cursor) =>
+        repos.threads.listOfCommunity(community, { limit, cursor }),
+      );
+      expect(paged.items.map((t) => t.id)).toEqual(expected);
+      expect(paged.pages).toBe(Math.ceil(expected.length / limit));
+    }
+  });
+
+  it('deletes a thread once', async () => {
+    const { repos } = store();
+    const thread = await createThread(repos, hexId());
+    expect(await repos.threads.delete(thread.id)).toBe(true);
+    expect(await repos.threads.delete(thread.id)).toBe(false);
+    expect(await repos.threads.get(thread.id)).toBeNull();
+  });
+
+  it('deletes every thread of one community and no other', async () => {
+    const { repos } = store();
+    const [community, other] = [hexId(), hexId()];
+    await createThread(repos, community);
+    await createThread(repos, community);
+    const kept = await createThread(repos, other);
+    expect(await repos.threads.deleteAllOfCommunity(community)).toBe(2);
+    expect((await repos.threads.listOfCommunity(community, { limit: 10 })).items).toEqual([]);
+    expect(await repos.threads.get(kept.id)).toEqual(kept);
+  });
+}

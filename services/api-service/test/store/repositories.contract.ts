@@ -1,0 +1,34 @@
+import type { StoreHarness } from '../support/api-harness';
+import { ATOMIC, type EngineTraits } from './contract/fixtures';
+import { activityContract } from './contract/activity.contract';
+import { communitiesContract } from './contract/communities.contract';
+import { cursorsContract } from './contract/cursors.contract';
+import { engineContract } from './contract/engine.contract';
+import { joinLeaveContract } from './contract/join-leave.contract';
+import { membersContract } from './contract/members.contract';
+import { membershipsContract } from './contract/memberships.contract';
+import { messagesContract } from './contract/messages.contract';
+import { searchContract } from './contract/search.contract';
+import { threadsContract } from './contract/threads.contract';
+
+/**
+ * What every store engine promises the services, through the repositories (and, for the few
+ * guarantees repositories lean on, the DocumentDb port itself). `open` returns a fresh, empty,
+ * indexed store for each test; the same suite runs unchanged on every engine, except that tests
+ * of guarantees an engine declares it lacks (`traits`) are skipped, and reported as skipped.
+ */
+export function repositoryContract(
+  open: () => Promise<StoreHarness>,
+  traits: EngineTraits = ATOMIC,
+): void {
+  describe('members', () => membersContract(open));
+  describe('communities', () => communitiesContract(open, traits));
+  describe('memberships', () => membershipsContract(open));
+  describe('threads', () => threadsContract(open, traits));
+  describe('messages', () => messagesContract(open));
+  describe('cursors', () => cursorsContract(open));
+  describe('search', () => searchContract(open));
+  describe('member activity', () => activityContract(open));
+  describe('document engine', () => engineContract(open));
+  describe('joining and leaving through the services', () => joinLeaveContract(open, traits));
+}
