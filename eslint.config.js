@@ -36,7 +36,12 @@ module.exports = tseslint.config(
         {
           patterns: [
             {
-              group: ['**/packages/*/src/**', '**/services/*/src/**', '**/packages/*/src', '**/services/*/src'],
+              group: [
+                '**/packages/*/src/**',
+                '**/services/*/src/**',
+                '**/packages/*/src',
+                '**/services/*/src',
+              ],
               message:
                 'Import workspace packages by name (@communities/...), never by relative path.',
             },

@@ -5,7 +5,10 @@
  */
 import type { Community, Member, Message, Thread } from '@communities/contracts';
 
-const base = (process.argv[2] ?? process.env.SEED_URL ?? 'http://localhost:5001').replace(/\/$/, '');
+const base = (process.argv[2] ?? process.env.SEED_URL ?? 'http://localhost:5001').replace(
+  /\/$/,
+  '',
+);
 const suffix = Date.now().toString(36).slice(-4);
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {

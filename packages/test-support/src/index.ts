@@ -32,3 +32,4 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+export { RedisServerProcess, hasRedisServerBinary } from './redis-server';

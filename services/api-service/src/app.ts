@@ -1,5 +1,6 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { buildOpenApi } from './docs/openapi';
 import { docsRouter } from './docs/docs.router';
 import type { EventPublisher } from './events/event-publisher';
@@ -28,6 +29,9 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   bodyLimitBytes?: number;
   trustProxy?: string;
+  /** Extra routes served before the API (the standalone adds the gateway's `/asyncapi.json`). */
+  extraRouter?: Router;
+  metricsRegistries?: Registry[];
 }
 
 export interface Services {
@@ -75,10 +79,11 @@ export function createApp(deps: AppDeps): Express {
       sendError(res, 'SERVICE_UNAVAILABLE', 'a backend is unavailable');
     }
   });
-  app.get('/metrics', metrics.handler());
+  app.get('/metrics', metrics.handler(deps.metricsRegistries));
 
   app.use(metrics.middleware());
   app.use(docsRouter(buildOpenApi(routes, '/api', API_VERSION)));
+  if (deps.extraRouter) app.use(deps.extraRouter);
   app.use(
     '/api',
     requireJsonBody,

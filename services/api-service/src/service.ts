@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { createEventBus, type EventBus } from '@communities/broker';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
+import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { mongoDbName, type ApiConfig } from './config';
@@ -25,6 +26,11 @@ export interface ApiServiceOptions {
   /** An already-open engine or bus (the standalone entry shares its own); else from config. */
   db?: DocumentDb;
   bus?: EventBus;
+  /** Further readiness (the standalone adds the gateway's); false means not ready. */
+  ready?: () => boolean;
+  extraRouter?: Router;
+  /** Further registries served on `/metrics`. */
+  metricsRegistries?: Registry[];
 }
 
 /**
@@ -67,7 +73,10 @@ export async function createApiService(
     ready: async () => {
       await db.ping();
       if (!bus.ready()) throw new Error('broker not ready');
+      if (options.ready && !options.ready()) throw new Error('not ready');
     },
+    extraRouter: options.extraRouter,
+    metricsRegistries: options.metricsRegistries,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
   });

@@ -40,9 +40,11 @@ export class ApiMetrics {
     };
   }
 
-  handler(): RequestHandler {
+  /** Serves this registry, plus any others given (the standalone adds the gateway's). */
+  handler(others: Registry[] = []): RequestHandler {
+    const registry = others.length > 0 ? Registry.merge([this.registry, ...others]) : this.registry;
     return async (_req, res) => {
-      res.type(this.registry.contentType).send(await this.registry.metrics());
+      res.type(registry.contentType).send(await registry.metrics());
     };
   }
 }

@@ -1,0 +1,22 @@
+import { type BusLogger, type EventBus } from './event-bus';
+import { InProcessEventBus } from './in-process-event-bus';
+import { RedisEventBus } from './redis-event-bus';
+
+export interface CreateEventBusOptions {
+  /** Unset or empty: the embedded in-process bus (single process, no Redis needed). */
+  redisUrl?: string | undefined;
+  logger: BusLogger;
+  publishTimeoutMs?: number;
+  connectionName?: string;
+}
+
+/** The one place that chooses the broker from configuration. */
+export function createEventBus(options: CreateEventBusOptions): EventBus {
+  if (!options.redisUrl) return new InProcessEventBus(options.logger);
+  return new RedisEventBus({
+    url: options.redisUrl,
+    logger: options.logger,
+    ...(options.publishTimeoutMs !== undefined && { publishTimeoutMs: options.publishTimeoutMs }),
+    ...(options.connectionName !== undefined && { connectionName: options.connectionName }),
+  });
+}

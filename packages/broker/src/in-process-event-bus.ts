@@ -1,0 +1,101 @@
+import { type DomainEvent } from '@communities/contracts';
+import {
+  type BusLogger,
+  type EventBus,
+  type MessageHandler,
+  PublishError,
+  deliverSafely,
+} from './event-bus';
+
+/**
+ * What the Redis server is to `RedisEventBus`: it routes a published payload to every bus that is
+ * subscribed to the channel. Buses created without a hub get their own, which is all a single
+ * process needs; tests share one hub between several buses to stand for several processes.
+ */
+export class InProcessHub {
+  private readonly subscribers = new Map<string, Set<InProcessEventBus>>();
+
+  /** Routes at publish time (like Redis); each bus checks its own subscription again on receipt. */
+  publish(channel: string, payload: string): void {
+    const targets = this.subscribers.get(channel);
+    if (!targets) return;
+    const snapshot = [...targets];
+    // setImmediate callbacks run in FIFO order, which preserves per-channel ordering, and never
+    // inside `publish`, so callers cannot come to rely on synchronous delivery.
+    setImmediate(() => {
+      for (const bus of snapshot) bus.receive(channel, payload);
+    });
+  }
+
+  attach(channel: string, bus: InProcessEventBus): void {
+    const set = this.subscribers.get(channel) ?? new Set();
+    set.add(bus);
+    this.subscribers.set(channel, set);
+  }
+
+  detach(channel: string, bus: InProcessEventBus): void {
+    const set = this.subscribers.get(channel);
+    if (!set?.delete(bus)) return;
+    if (set.size === 0) this.subscribers.delete(channel);
+  }
+
+  /** Subscribed buses on `channel`: the in-process `PUBSUB NUMSUB`. */
+  numsub(channel: string): number {
+    return this.subscribers.get(channel)?.size ?? 0;
+  }
+}
+
+/**
+ * The embedded broker: Redis pub/sub semantics inside one process. Events are serialized to the
+ * JSON text Redis would carry and delivered on a later macrotask, in publish order per channel.
+ */
+export class InProcessEventBus implements EventBus {
+  private readonly handlers = new Map<string, MessageHandler>();
+  private closed = false;
+
+  constructor(
+    private readonly logger: BusLogger,
+    readonly hub: InProcessHub = new InProcessHub(),
+  ) {}
+
+  publish(event: DomainEvent): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(new PublishError('event bus is closed', event.channel));
+    }
+    this.hub.publish(event.channel, JSON.stringify(event));
+    return Promise.resolve();
+  }
+
+  subscribe(channel: string, handler: MessageHandler): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    this.handlers.set(channel, handler);
+    this.hub.attach(channel, this);
+    return Promise.resolve();
+  }
+
+  unsubscribe(channel: string): Promise<void> {
+    if (this.handlers.delete(channel)) this.hub.detach(channel, this);
+    return Promise.resolve();
+  }
+
+  /** Called by the hub. Like a Redis client, drops a message for a channel unsubscribed meanwhile. */
+  receive(channel: string, payload: string): void {
+    const handler = this.handlers.get(channel);
+    if (handler) deliverSafely(handler, payload, channel, this.logger);
+  }
+
+  isSubscribed(channel: string): boolean {
+    return this.handlers.has(channel);
+  }
+
+  ready(): boolean {
+    return !this.closed;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const channel of this.handlers.keys()) this.hub.detach(channel, this);
+    this.handlers.clear();
+    return Promise.resolve();
+  }
+}

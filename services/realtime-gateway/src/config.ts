@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Empty strings count as unset, so `REDIS_URL=` in a .env file selects the in-process bus. */
+const optionalString = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z.string().optional(),
+);
+
+/**
+ * Every setting of the gateway, read from the environment once at start. Each has a default, and a
+ * bad value stops the process with the setting's name in the message.
+ */
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(5002).describe('HTTP and WebSocket port; 0 picks a free one'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('interface to listen on'),
+  REDIS_URL: optionalString
+    .pipe(z.url({ protocol: /^rediss?$/ }).optional())
+    .describe('Redis for pub/sub between replicas; unset: in-process bus (single process)'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level'),
+  WS_MAX_FRAME_BYTES: int(128, 16 * 1024 * 1024)
+    .default(64 * 1024)
+    .describe('largest client frame; a bigger one closes the socket with 1009'),
+  WS_HEARTBEAT_MS: int(50, 10 * 60 * 1000)
+    .default(30_000)
+    .describe('ping interval; a peer that missed the previous pong is terminated'),
+  WS_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('unsent bytes per socket before it is closed as a slow consumer (1013)'),
+  WS_MAX_CHANNELS_PER_SOCKET: int(1, 10_000)
+    .default(100)
+    .describe('joined communities + threads per socket'),
+  BROKER_PUBLISH_TIMEOUT_MS: int(50, 60_000)
+    .default(2000)
+    .describe('how long publishing a typing event may wait for the broker'),
+});
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  redisUrl: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  maxFrameBytes: number;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  maxChannelsPerSocket: number;
+  publishTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The only reader of `process.env` in the gateway; pass `env` to configure an embedded gateway. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid gateway configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    maxFrameBytes: e.WS_MAX_FRAME_BYTES,
+    heartbeatMs: e.WS_HEARTBEAT_MS,
+    maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    maxChannelsPerSocket: e.WS_MAX_CHANNELS_PER_SOCKET,
+    publishTimeoutMs: e.BROKER_PUBLISH_TIMEOUT_MS,
+  };
+}

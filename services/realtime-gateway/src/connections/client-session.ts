@@ -1,0 +1,159 @@
+import { GLOBAL_CHANNEL } from '@communities/contracts';
+import { type Logger } from 'pino';
+import { type RawData, WebSocket } from 'ws';
+import { type GatewayMetrics } from '../metrics';
+import { CLOSE } from '../protocol/close-codes';
+import { decodeClientFrame } from '../protocol/decode-frame';
+import {
+  type ServerFrame,
+  connectedFrame,
+  encodeFrame,
+  errorFrame,
+  errorFrameFor,
+} from '../protocol/server-frames';
+import { type ActionHandler } from './action-handler';
+import { type ConnectionRegistry } from './connection-registry';
+import { type HeartbeatTarget } from './heartbeat';
+import { type LocalConnection } from './local-connection';
+
+/** Frames a client may have in flight before it is cut off; a well-behaved client awaits acks. */
+const MAX_PENDING_FRAMES = 64;
+
+export interface SessionDeps {
+  registry: ConnectionRegistry;
+  actions: ActionHandler;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/**
+ * One client socket. Frames are handled strictly one after another, so acks come back in the order
+ * the actions were sent even though joins wait for the broker. Every socket implicitly joins
+ * `global:notifications` before its `connected` frame is sent.
+ */
+export class ClientSession implements LocalConnection, HeartbeatTarget {
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private awaitingPong = false;
+  private readonly log: Logger;
+  /** Resolves once the socket closed and every channel it held was released. */
+  readonly closed: Promise<void>;
+
+  constructor(
+    readonly id: string,
+    readonly userId: string,
+    private readonly socket: WebSocket,
+    private readonly deps: SessionDeps,
+  ) {
+    this.log = deps.logger.child({ connection: id, userId });
+    deps.registry.add(this);
+    this.closed = new Promise((resolve) => {
+      socket.once('close', (code: number) => {
+        this.log.debug({ code }, 'socket closed');
+        void deps.registry.release(this).then(resolve, (error: unknown) => {
+          this.log.error({ err: error }, 'releasing channels failed');
+          resolve();
+        });
+      });
+    });
+    socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    socket.on('pong', () => {
+      this.awaitingPong = false;
+    });
+    socket.on('error', (error: Error & { code?: string }) => {
+      // `ws` closes the socket itself after a protocol error (1009 for an oversize frame, 1007
+      // for invalid UTF-8, ...); transport errors such as ECONNRESET are not the client's frames.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') deps.metrics.invalidFrame('too_big');
+      else if (error.code?.startsWith('WS_ERR_')) deps.metrics.invalidFrame('protocol');
+      this.log.debug({ err: error }, 'socket error');
+    });
+    this.enqueue(async () => {
+      await deps.registry.join(this, GLOBAL_CHANNEL);
+      this.reply(connectedFrame(userId));
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  send(frame: Buffer | string): void {
+    // `binary: false`: a shared Buffer goes out as a text frame, like the JSON it holds.
+    if (this.isOpen) this.socket.send(frame, { binary: false });
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  /** Drops the connection without a close handshake (the peer stopped answering). */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  probe(): void {
+    if (this.awaitingPong) {
+      this.log.info('terminating unresponsive peer');
+      this.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    if (this.isOpen) this.socket.ping();
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.pending >= MAX_PENDING_FRAMES) {
+      this.deps.metrics.invalidFrame('protocol');
+      this.close(CLOSE.tooManyPending.code, CLOSE.tooManyPending.reason);
+      return;
+    }
+    this.enqueue(() => this.handleFrame(data, isBinary));
+  }
+
+  private async handleFrame(data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) {
+      this.deps.metrics.invalidFrame('binary');
+      this.reply(
+        errorFrame('UNSUPPORTED_MEDIA_TYPE', 'binary frames are not supported; send JSON text'),
+      );
+      return;
+    }
+    const decoded = decodeClientFrame(rawText(data));
+    if (!decoded.ok) {
+      this.deps.metrics.invalidFrame(decoded.reason);
+      this.reply(errorFrame(decoded.code, decoded.message, decoded.ref));
+      return;
+    }
+    try {
+      this.reply(await this.deps.actions.perform(this, decoded.action));
+    } catch (error) {
+      const frame = errorFrameFor(error, decoded.action.ref);
+      if (frame.code === 'INTERNAL') this.log.error({ err: error }, 'action failed');
+      this.reply(frame);
+    }
+  }
+
+  private reply(frame: ServerFrame): void {
+    this.send(encodeFrame(frame));
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.pending += 1;
+    this.queue = this.queue
+      .then(task)
+      .catch((error: unknown) => this.log.error({ err: error }, 'frame handling failed'))
+      .finally(() => {
+        this.pending -= 1;
+      });
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { type DecodeRefusalReason } from './protocol/decode-frame';
+
+/** Why an event from the broker did not reach a socket. */
+export type DropReason =
+  | 'invalid_json'
+  | 'invalid_event'
+  | 'channel_mismatch'
+  | 'slow_consumer'
+  | 'ephemeral_backpressure';
+
+/** Why a client frame was refused (decode reasons plus transport-level ones). */
+export type InvalidFrameReason = DecodeRefusalReason | 'binary' | 'too_big' | 'protocol';
+
+export interface MetricSources {
+  openConnections(): number;
+  activeChannels(): number;
+}
+
+/**
+ * One Registry per gateway instance, so two gateways in one process (tests, the standalone) never
+ * collide on metric names. Gauges are read from the live state at scrape time.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly eventsDelivered: Counter<'type'>;
+  readonly eventsDropped: Counter<'reason'>;
+  readonly invalidFrames: Counter<'reason'>;
+  readonly deliveryLatency: Histogram;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'gateway_open_connections',
+      help: 'WebSocket connections currently open on this gateway',
+      registers,
+      collect() {
+        this.set(sources.openConnections());
+      },
+    });
+    new Gauge({
+      name: 'gateway_channel_subscriptions',
+      help: 'Broker channels this gateway is subscribed to (channels with at least one local socket)',
+      registers,
+      collect() {
+        this.set(sources.activeChannels());
+      },
+    });
+    this.eventsDelivered = new Counter({
+      name: 'gateway_events_delivered_total',
+      help: 'Event frames written to sockets (one per socket per event)',
+      labelNames: ['type'],
+      registers,
+    });
+    this.eventsDropped = new Counter({
+      name: 'gateway_events_dropped_total',
+      help: 'Events not delivered: invalid on the broker, or withheld from a slow socket',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.invalidFrames = new Counter({
+      name: 'gateway_invalid_frames_total',
+      help: 'Client frames refused with an error frame or a close',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.deliveryLatency = new Histogram({
+      name: 'gateway_delivery_latency_seconds',
+      help: 'From the event occurred_at (set by the publisher) to the write on the local sockets',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+  }
+
+  dropped(reason: DropReason, count = 1): void {
+    this.eventsDropped.inc({ reason }, count);
+  }
+
+  invalidFrame(reason: InvalidFrameReason): void {
+    this.invalidFrames.inc({ reason });
+  }
+}

@@ -1,0 +1,36 @@
+import {
+  AppError,
+  type AckFrame,
+  type ClientActionName,
+  type ConnectedFrame,
+  type ErrorCode,
+  type ErrorFrame,
+} from '@communities/contracts';
+
+/** Server → client frames, built from the contract types so a shape change fails to compile. */
+export function connectedFrame(userId: string): ConnectedFrame {
+  return { type: 'connected', user_id: userId };
+}
+
+export function ackFrame(action: ClientActionName, channel?: string, ref?: string): AckFrame {
+  return { type: 'ack', action, ...(channel && { channel }), ...(ref && { ref }) };
+}
+
+export function errorFrame(code: ErrorCode, message: string, ref?: string): ErrorFrame {
+  return { type: 'error', code, message, ...(ref && { ref }) };
+}
+
+/**
+ * The gateway's one mapping from thrown errors to error frames: an `AppError` keeps its catalogue
+ * code and message; anything else is INTERNAL with a generic message (details go to the log).
+ */
+export function errorFrameFor(error: unknown, ref?: string): ErrorFrame {
+  if (error instanceof AppError) return errorFrame(error.code, error.message, ref);
+  return errorFrame('INTERNAL', 'internal error', ref);
+}
+
+export type ServerFrame = ConnectedFrame | AckFrame | ErrorFrame;
+
+export function encodeFrame(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,1 @@
+export { createStandalone, type Standalone } from './standalone';

@@ -1,0 +1,90 @@
+import {
+  createApiService,
+  createLogger,
+  loadApiConfig,
+  type ApiService,
+} from '@communities/api-service';
+import { createEventBus, type EventBus } from '@communities/broker';
+import {
+  createGateway,
+  loadConfig as loadGatewayConfig,
+  type Gateway,
+} from '@communities/realtime-gateway';
+import { Router } from 'express';
+import type { Logger } from 'pino';
+
+export interface Standalone {
+  api: ApiService;
+  gateway: Gateway;
+  bus: EventBus;
+  logger: Logger;
+  /** Listens on PORT (5001 by default; 0 picks a free port); resolves with the bound port. */
+  start(): Promise<number>;
+  /** Closes sockets (1001), then stops HTTP and the store, then the broker. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The api-service and the realtime-gateway in one process on one port, composed through their
+ * public factories: `/api`, `/docs`, `/redoc`, `/openapi.json`, `/asyncapi.json`, `/metrics`,
+ * probes and `ws://…/ws/{user_id}`. The store follows MONGO_URL (else embedded, in DATA_DIR)
+ * and the broker REDIS_URL (else in-process), so with both set this is a single-node production
+ * deployment, and with neither it needs nothing installed.
+ */
+export async function createStandalone(
+  env: Record<string, string | undefined> = process.env,
+): Promise<Standalone> {
+  const apiConfig = loadApiConfig(env);
+  // One port for both; the gateway reads its own settings (WS_*) from the same environment.
+  const gatewayConfig = loadGatewayConfig({ ...env, PORT: String(apiConfig.PORT) });
+  const logger = createLogger(apiConfig.LOG_LEVEL, 'standalone');
+  const bus = createEventBus({
+    redisUrl: apiConfig.REDIS_URL,
+    logger: logger.child({ module: 'broker' }),
+    connectionName: 'standalone',
+    publishTimeoutMs: gatewayConfig.publishTimeoutMs,
+  });
+
+  // The gateway mounts on the api's HTTP server, so it is made after the api; these two hooks
+  // reach it through `late` once it exists.
+  const late: { gateway?: Gateway } = {};
+  const gatewayRoutes = Router();
+  gatewayRoutes.get('/asyncapi.json', (req, res, next) => {
+    if (!late.gateway?.handleHttp(req, res)) next();
+  });
+
+  const api = await createApiService(apiConfig, logger, {
+    bus,
+    ready: () => late.gateway?.ready() ?? false,
+    extraRouter: gatewayRoutes,
+  });
+  const ws = createGateway({
+    config: gatewayConfig,
+    logger,
+    bus,
+    server: api.server,
+    ownsBus: false,
+  });
+  late.gateway = ws;
+
+  return {
+    api,
+    gateway: ws,
+    bus,
+    logger,
+    async start() {
+      const port = await api.start();
+      await ws.start();
+      logger.info(
+        { port, store: api.db.kind, broker: apiConfig.REDIS_URL ? 'redis' : 'in-process' },
+        'standalone ready: REST, docs and WebSocket on one port',
+      );
+      return port;
+    },
+    async stop() {
+      await ws.stop();
+      await api.stop();
+      await bus.close();
+    },
+  };
+}
