@@ -32,6 +32,19 @@ export class DuplicateKeyError extends Error {
   }
 }
 
+/** Runs an engine call, turning the engine's unique-index violation into a DuplicateKeyError. */
+export async function rethrowDuplicates<T>(
+  work: Promise<T>,
+  isDuplicate: (error: unknown) => boolean,
+): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isDuplicate(error)) throw new DuplicateKeyError(error);
+    throw error;
+  }
+}
+
 export interface DocumentCollection<D extends { _id: DbId }> {
   insertOne(doc: D): Promise<void>;
   findOne(filter: Filter): Promise<D | null>;

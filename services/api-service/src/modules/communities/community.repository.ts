@@ -1,7 +1,8 @@
 import type { Community, Page } from '@communities/contracts';
-import type { DbId, DocumentCollection, DocumentDb, IndexSpec } from '../../store/document-db';
+import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
-import { findPage, type PageRequest, type SortKey } from '../../store/keyset';
+import { DocumentRepository } from '../../store/document-repository';
+import type { PageRequest, SortKey } from '../../store/keyset';
 
 export interface CommunityDoc {
   _id: DbId;
@@ -49,47 +50,23 @@ export function toCommunity(doc: CommunityDoc): Community {
   };
 }
 
-export class CommunityRepository {
-  private readonly communities: DocumentCollection<CommunityDoc>;
-
-  constructor(private readonly db: DocumentDb) {
-    this.communities = db.collection<CommunityDoc>('communities');
-  }
-
-  ensureIndexes(): Promise<void> {
-    return this.communities.ensureIndexes(COMMUNITY_INDEXES);
+export class CommunityRepository extends DocumentRepository<CommunityDoc, Community> {
+  constructor(db: DocumentDb) {
+    super(db, 'communities', COMMUNITY_INDEXES, toCommunity);
   }
 
   async create(input: NewCommunity, now = new Date()): Promise<Community> {
     const doc: CommunityDoc = { _id: this.db.newId(), ...input, created_at: now, member_count: 0 };
-    await this.communities.insertOne(doc);
+    await this.collection.insertOne(doc);
     return toCommunity(doc);
   }
 
-  async get(id: string): Promise<Community | null> {
-    const doc = await this.communities.findOne({ _id: this.db.toId(id) });
-    return doc && toCommunity(doc);
-  }
-
-  async getMany(ids: string[]): Promise<Community[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.communities.find({ _id: { $in: ids.map((id) => this.db.toId(id)) } });
-    return docs.map(toCommunity);
-  }
-
   list(page: PageRequest): Promise<Page<Community>> {
-    return findPage(
-      this.db,
-      (f, o) => this.communities.find(f, o),
-      {},
-      NEWEST_FIRST,
-      page,
-      toCommunity,
-    );
+    return this.page({}, NEWEST_FIRST, page);
   }
 
   async update(id: string, patch: CommunityPatch): Promise<Community | null> {
-    const doc = await this.communities.findOneAndUpdate(
+    const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $set: { ...patch } },
     );
@@ -101,7 +78,7 @@ export class CommunityRepository {
    * removed: flooring here would lose a -1 that overtakes its join's +1 and drift for good.
    */
   async addToMemberCount(id: string, delta: 1 | -1): Promise<Community | null> {
-    const doc = await this.communities.findOneAndUpdate(
+    const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $inc: { member_count: delta } },
     );
@@ -109,6 +86,6 @@ export class CommunityRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.communities.findOneAndDelete({ _id: this.db.toId(id) })) !== null;
+    return (await this.deleteById(id)) !== null;
   }
 }

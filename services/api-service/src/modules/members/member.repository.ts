@@ -1,7 +1,8 @@
 import { AppError, type Member, type Page } from '@communities/contracts';
-import type { DbId, DocumentCollection, DocumentDb, IndexSpec } from '../../store/document-db';
+import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { DuplicateKeyError, idToHex } from '../../store/document-db';
-import { findPage, type PageRequest, type SortKey } from '../../store/keyset';
+import { DocumentRepository } from '../../store/document-repository';
+import type { PageRequest, SortKey } from '../../store/keyset';
 
 export interface MemberDoc {
   _id: DbId;
@@ -48,15 +49,9 @@ function toProfile(doc: MemberDoc): MemberProfile {
   };
 }
 
-export class MemberRepository {
-  private readonly members: DocumentCollection<MemberDoc>;
-
-  constructor(private readonly db: DocumentDb) {
-    this.members = db.collection<MemberDoc>('members');
-  }
-
-  ensureIndexes(): Promise<void> {
-    return this.members.ensureIndexes(MEMBER_INDEXES);
+export class MemberRepository extends DocumentRepository<MemberDoc, MemberProfile> {
+  constructor(db: DocumentDb) {
+    super(db, 'members', MEMBER_INDEXES, toProfile);
   }
 
   async create(input: NewMember, now = new Date()): Promise<MemberProfile> {
@@ -68,28 +63,17 @@ export class MemberRepository {
       joined_at: now,
       is_active: true,
     };
-    await this.unique(doc, () => this.members.insertOne(doc));
+    await this.unique(doc, () => this.collection.insertOne(doc));
     return toProfile(doc);
   }
 
-  async get(id: string): Promise<MemberProfile | null> {
-    const doc = await this.members.findOne({ _id: this.db.toId(id) });
-    return doc && toProfile(doc);
-  }
-
-  async getMany(ids: string[]): Promise<MemberProfile[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.members.find({ _id: { $in: ids.map((id) => this.db.toId(id)) } });
-    return docs.map(toProfile);
-  }
-
   async getByUsername(username: string): Promise<MemberProfile | null> {
-    const doc = await this.members.findOne({ username_key: username.toLowerCase() });
+    const doc = await this.collection.findOne({ username_key: username.toLowerCase() });
     return doc && toProfile(doc);
   }
 
   list(page: PageRequest): Promise<Page<MemberProfile>> {
-    return findPage(this.db, (f, o) => this.members.find(f, o), {}, BY_ID, page, toProfile);
+    return this.page({}, BY_ID, page);
   }
 
   async update(id: string, patch: MemberPatch): Promise<MemberProfile | null> {
@@ -97,13 +81,13 @@ export class MemberRepository {
     if (patch.username !== undefined) set.username_key = patch.username.toLowerCase();
     if (patch.email !== undefined) set.email = patch.email.toLowerCase();
     const doc = await this.unique({ _id: this.db.toId(id), ...(set as Partial<MemberDoc>) }, () =>
-      this.members.findOneAndUpdate({ _id: this.db.toId(id) }, { $set: set }),
+      this.collection.findOneAndUpdate({ _id: this.db.toId(id) }, { $set: set }),
     );
     return doc && toProfile(doc);
   }
 
   async deactivate(id: string): Promise<MemberProfile | null> {
-    const doc = await this.members.findOneAndUpdate(
+    const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $set: { is_active: false } },
     );
@@ -121,7 +105,7 @@ export class MemberRepository {
       if (!(error instanceof DuplicateKeyError)) throw error;
       const others = { _id: { $ne: doc._id } };
       if (doc.username_key !== undefined) {
-        const taken = await this.members.findOne({ ...others, username_key: doc.username_key });
+        const taken = await this.collection.findOne({ ...others, username_key: doc.username_key });
         if (taken) throw new AppError('USERNAME_TAKEN', 'username is already taken');
       }
       throw new AppError('EMAIL_TAKEN', 'email is already registered');

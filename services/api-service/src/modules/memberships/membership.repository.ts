@@ -2,11 +2,11 @@ import type { Page } from '@communities/contracts';
 import {
   DuplicateKeyError,
   type DbId,
-  type DocumentCollection,
   type DocumentDb,
   type IndexSpec,
 } from '../../store/document-db';
-import { findPage, type PageRequest, type SortKey } from '../../store/keyset';
+import { DocumentRepository } from '../../store/document-repository';
+import type { PageRequest, SortKey } from '../../store/keyset';
 
 /**
  * Memberships are the one source of truth for who belongs where: one document per
@@ -46,15 +46,9 @@ const toMembership = ({ community_id, member_id, role, joined_at }: MembershipDo
   joined_at,
 });
 
-export class MembershipRepository {
-  private readonly memberships: DocumentCollection<MembershipDoc>;
-
-  constructor(private readonly db: DocumentDb) {
-    this.memberships = db.collection<MembershipDoc>('memberships');
-  }
-
-  ensureIndexes(): Promise<void> {
-    return this.memberships.ensureIndexes(MEMBERSHIP_INDEXES);
+export class MembershipRepository extends DocumentRepository<MembershipDoc, Membership> {
+  constructor(db: DocumentDb) {
+    super(db, 'memberships', MEMBERSHIP_INDEXES, toMembership);
   }
 
   /** Adds the membership; false when it already existed (the unique index decides races). */
@@ -65,7 +59,7 @@ export class MembershipRepository {
     now = new Date(),
   ): Promise<boolean> {
     try {
-      await this.memberships.insertOne({
+      await this.collection.insertOne({
         _id: this.db.newId(),
         community_id: communityId,
         member_id: memberId,
@@ -81,7 +75,7 @@ export class MembershipRepository {
 
   /** Removes the membership; false when there was none (only one concurrent caller gets true). */
   async remove(communityId: string, memberId: string): Promise<boolean> {
-    const removed = await this.memberships.findOneAndDelete({
+    const removed = await this.collection.findOneAndDelete({
       community_id: communityId,
       member_id: memberId,
     });
@@ -89,23 +83,23 @@ export class MembershipRepository {
   }
 
   async has(communityId: string, memberId: string): Promise<boolean> {
-    return (await this.memberships.count({ community_id: communityId, member_id: memberId })) > 0;
+    return (await this.collection.count({ community_id: communityId, member_id: memberId })) > 0;
   }
 
   removeAllOfCommunity(communityId: string): Promise<number> {
-    return this.memberships.deleteMany({ community_id: communityId });
+    return this.collection.deleteMany({ community_id: communityId });
   }
 
   countOfCommunity(communityId: string): Promise<number> {
-    return this.memberships.count({ community_id: communityId });
+    return this.collection.count({ community_id: communityId });
   }
 
   countOfMember(memberId: string): Promise<number> {
-    return this.memberships.count({ member_id: memberId });
+    return this.collection.count({ member_id: memberId });
   }
 
   async latestJoinOf(memberId: string): Promise<Date | null> {
-    const [latest] = await this.memberships.find(
+    const [latest] = await this.collection.find(
       { member_id: memberId },
       { sort: { joined_at: -1, _id: -1 }, limit: 1 },
     );
@@ -116,7 +110,7 @@ export class MembershipRepository {
   async communityIdsOf(memberIds: string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(memberIds.map((id) => [id, []]));
     if (memberIds.length === 0) return result;
-    const docs = await this.memberships.find(
+    const docs = await this.collection.find(
       { member_id: { $in: memberIds } },
       { sort: { joined_at: 1, _id: 1 } },
     );
@@ -125,24 +119,10 @@ export class MembershipRepository {
   }
 
   pageOfCommunity(communityId: string, page: PageRequest): Promise<Page<Membership>> {
-    return findPage(
-      this.db,
-      (f, o) => this.memberships.find(f, o),
-      { community_id: communityId },
-      JOIN_ORDER,
-      page,
-      toMembership,
-    );
+    return this.page({ community_id: communityId }, JOIN_ORDER, page);
   }
 
   pageOfMember(memberId: string, page: PageRequest): Promise<Page<Membership>> {
-    return findPage(
-      this.db,
-      (f, o) => this.memberships.find(f, o),
-      { member_id: memberId },
-      JOIN_ORDER,
-      page,
-      toMembership,
-    );
+    return this.page({ member_id: memberId }, JOIN_ORDER, page);
   }
 }

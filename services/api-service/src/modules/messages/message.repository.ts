@@ -1,13 +1,8 @@
 import type { Message, Page } from '@communities/contracts';
-import type {
-  DbId,
-  DocumentCollection,
-  DocumentDb,
-  Filter,
-  IndexSpec,
-} from '../../store/document-db';
+import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
-import { containsInsensitive, findPage, type PageRequest, type SortKey } from '../../store/keyset';
+import { DocumentRepository } from '../../store/document-repository';
+import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
 
 export interface MessageDoc {
   _id: DbId;
@@ -62,15 +57,9 @@ export function toMessage(doc: MessageDoc): Message {
   };
 }
 
-export class MessageRepository {
-  private readonly messages: DocumentCollection<MessageDoc>;
-
-  constructor(private readonly db: DocumentDb) {
-    this.messages = db.collection<MessageDoc>('messages');
-  }
-
-  ensureIndexes(): Promise<void> {
-    return this.messages.ensureIndexes(MESSAGE_INDEXES);
+export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
+  constructor(db: DocumentDb) {
+    super(db, 'messages', MESSAGE_INDEXES, toMessage);
   }
 
   async create(input: NewMessage, now = new Date()): Promise<Message> {
@@ -81,13 +70,8 @@ export class MessageRepository {
       edited_at: null,
       is_edited: false,
     };
-    await this.messages.insertOne(doc);
+    await this.collection.insertOne(doc);
     return toMessage(doc);
-  }
-
-  async get(id: string): Promise<Message | null> {
-    const doc = await this.messages.findOne({ _id: this.db.toId(id) });
-    return doc && toMessage(doc);
   }
 
   listOfThread(threadId: string, page: PageRequest): Promise<Page<Message>> {
@@ -106,7 +90,7 @@ export class MessageRepository {
   }
 
   async update(id: string, patch: MessagePatch, now = new Date()): Promise<Message | null> {
-    const doc = await this.messages.findOneAndUpdate(
+    const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $set: { ...patch, is_edited: true, edited_at: now } },
     );
@@ -114,32 +98,27 @@ export class MessageRepository {
   }
 
   /** Deletes and returns the message; null if absent or another request deleted it first. */
-  async delete(id: string): Promise<Message | null> {
-    const doc = await this.messages.findOneAndDelete({ _id: this.db.toId(id) });
-    return doc && toMessage(doc);
+  delete(id: string): Promise<Message | null> {
+    return this.deleteById(id);
   }
 
   deleteAllOfThread(threadId: string): Promise<number> {
-    return this.messages.deleteMany({ thread_id: threadId });
+    return this.collection.deleteMany({ thread_id: threadId });
   }
 
   deleteAllOfCommunity(communityId: string): Promise<number> {
-    return this.messages.deleteMany({ community_id: communityId });
+    return this.collection.deleteMany({ community_id: communityId });
   }
 
   countByAuthor(memberId: string): Promise<number> {
-    return this.messages.count({ author: memberId });
+    return this.collection.count({ author: memberId });
   }
 
   async latestByAuthor(memberId: string): Promise<Date | null> {
-    const [latest] = await this.messages.find(
+    const [latest] = await this.collection.find(
       { author: memberId },
       { sort: { created_at: -1 }, limit: 1 },
     );
     return latest?.created_at ?? null;
-  }
-
-  private page(filter: Filter, order: SortKey[], page: PageRequest): Promise<Page<Message>> {
-    return findPage(this.db, (f, o) => this.messages.find(f, o), filter, order, page, toMessage);
   }
 }

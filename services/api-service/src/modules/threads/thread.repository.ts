@@ -1,13 +1,8 @@
 import type { Page, Thread } from '@communities/contracts';
-import type {
-  DbId,
-  DocumentCollection,
-  DocumentDb,
-  Filter,
-  IndexSpec,
-} from '../../store/document-db';
+import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
-import { containsInsensitive, findPage, type PageRequest, type SortKey } from '../../store/keyset';
+import { DocumentRepository } from '../../store/document-repository';
+import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
 
 export interface ThreadDoc {
   _id: DbId;
@@ -66,15 +61,9 @@ export function toThread(doc: ThreadDoc): Thread {
   };
 }
 
-export class ThreadRepository {
-  private readonly threads: DocumentCollection<ThreadDoc>;
-
-  constructor(private readonly db: DocumentDb) {
-    this.threads = db.collection<ThreadDoc>('threads');
-  }
-
-  ensureIndexes(): Promise<void> {
-    return this.threads.ensureIndexes(THREAD_INDEXES);
+export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
+  constructor(db: DocumentDb) {
+    super(db, 'threads', THREAD_INDEXES, toThread);
   }
 
   async create(input: NewThread, now = new Date()): Promise<Thread> {
@@ -87,13 +76,8 @@ export class ThreadRepository {
       last_activity: now,
       is_pinned: false,
     };
-    await this.threads.insertOne(doc);
+    await this.collection.insertOne(doc);
     return toThread(doc);
-  }
-
-  async get(id: string): Promise<Thread | null> {
-    const doc = await this.threads.findOne({ _id: this.db.toId(id) });
-    return doc && toThread(doc);
   }
 
   listOfCommunity(communityId: string, page: PageRequest): Promise<Page<Thread>> {
@@ -109,7 +93,7 @@ export class ThreadRepository {
   }
 
   async update(id: string, patch: ThreadPatch, now = new Date()): Promise<Thread | null> {
-    const doc = await this.threads.findOneAndUpdate(
+    const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $set: { ...patch, updated_at: now } },
     );
@@ -119,9 +103,9 @@ export class ThreadRepository {
   /** Flips is_pinned atomically: the filter names the current value, so two toggles never merge. */
   async togglePin(id: string): Promise<Thread | null> {
     for (;;) {
-      const current = await this.threads.findOne({ _id: this.db.toId(id) });
+      const current = await this.collection.findOne({ _id: this.db.toId(id) });
       if (!current) return null;
-      const doc = await this.threads.findOneAndUpdate(
+      const doc = await this.collection.findOneAndUpdate(
         { _id: current._id, is_pinned: current.is_pinned },
         { $set: { is_pinned: !current.is_pinned } },
       );
@@ -131,7 +115,7 @@ export class ThreadRepository {
 
   /** Counts a new message: message_count + 1 and last_activity moved forward, never back. */
   async recordMessage(id: string, at: Date): Promise<void> {
-    await this.threads.findOneAndUpdate(
+    await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $inc: { message_count: 1 }, $max: { last_activity: at } },
     );
@@ -142,30 +126,29 @@ export class ThreadRepository {
    * the stored value is an exact sum that reads clamp at zero.
    */
   async forgetMessage(id: string): Promise<void> {
-    await this.threads.findOneAndUpdate({ _id: this.db.toId(id) }, { $inc: { message_count: -1 } });
+    await this.collection.findOneAndUpdate(
+      { _id: this.db.toId(id) },
+      { $inc: { message_count: -1 } },
+    );
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.threads.findOneAndDelete({ _id: this.db.toId(id) })) !== null;
+    return (await this.deleteById(id)) !== null;
   }
 
   deleteAllOfCommunity(communityId: string): Promise<number> {
-    return this.threads.deleteMany({ community_id: communityId });
+    return this.collection.deleteMany({ community_id: communityId });
   }
 
   countByAuthor(memberId: string): Promise<number> {
-    return this.threads.count({ created_by: memberId });
+    return this.collection.count({ created_by: memberId });
   }
 
   async latestByAuthor(memberId: string): Promise<Date | null> {
-    const [latest] = await this.threads.find(
+    const [latest] = await this.collection.find(
       { created_by: memberId },
       { sort: { created_at: -1 }, limit: 1 },
     );
     return latest?.created_at ?? null;
-  }
-
-  private page(filter: Filter, order: SortKey[], page: PageRequest): Promise<Page<Thread>> {
-    return findPage(this.db, (f, o) => this.threads.find(f, o), filter, order, page, toThread);
   }
 }

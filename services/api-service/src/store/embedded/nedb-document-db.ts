@@ -3,7 +3,7 @@ import path from 'node:path';
 import Datastore from '@seald-io/nedb';
 import { ObjectId } from 'mongodb';
 import {
-  DuplicateKeyError,
+  rethrowDuplicates,
   type DbId,
   type DocumentCollection,
   type DocumentDb,
@@ -25,14 +25,7 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { errorType?: string } | null)?.errorType === 'uniqueViolated';
 }
 
-async function translate<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new DuplicateKeyError(error);
-    throw error;
-  }
-}
+const translate = <T>(work: Promise<T>): Promise<T> => rethrowDuplicates(work, isUniqueViolation);
 
 class NedbCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
   constructor(private readonly store: Datastore<Raw>) {}

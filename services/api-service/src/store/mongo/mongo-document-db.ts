@@ -1,6 +1,6 @@
 import { MongoClient, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import {
-  DuplicateKeyError,
+  rethrowDuplicates,
   type DbId,
   type DocumentCollection,
   type DocumentDb,
@@ -19,14 +19,7 @@ function isDuplicateKey(error: unknown): boolean {
   return error.code === 11000 || /UNIQUE constraint failed/.test(error.message);
 }
 
-async function translate<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isDuplicateKey(error)) throw new DuplicateKeyError(error);
-    throw error;
-  }
-}
+const translate = <T>(work: Promise<T>): Promise<T> => rethrowDuplicates(work, isDuplicateKey);
 
 class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
   constructor(private readonly collection: Collection) {}
