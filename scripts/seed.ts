@@ -3,13 +3,15 @@
  * WebSocket client have something to show. Usage: `npm run seed -- [base-url]`
  * (default http://localhost:5001). Re-running adds another set (usernames get a suffix).
  */
+import { randomBytes } from 'node:crypto';
 import type { Community, Member, Message, Thread } from '@communities/contracts';
 
 const base = (process.argv[2] ?? process.env.SEED_URL ?? 'http://localhost:5001').replace(
   /\/$/,
   '',
 );
-const suffix = Date.now().toString(36).slice(-4);
+// Random, not time-based: usernames and emails are unique, and a re-run must never collide.
+const suffix = randomBytes(3).toString('hex');
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${base}/api${path}`, {
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
       tags: spec.tags,
       created_by: owner.id,
     });
+    console.log(`community ${community.id}  ${community.name}`);
     for (const member of members) {
       await call('POST', `/communities/${community.id}/join`, { member_id: member.id });
     }
@@ -90,15 +93,19 @@ async function main(): Promise<void> {
           reply_to: previous?.id ?? null,
         });
       }
-      console.log(`thread  ${thread.id}  ${community.name} / ${title}`);
+      console.log(`  thread  ${thread.id}  ${title}`);
     }
-    console.log(`community ${community.id}  ${community.name}`);
   }
   console.log(`members: ${members.map((m) => `${m.username} (${m.id})`).join(', ')}`);
-  console.log(`seeded ${base}: try  npm run example:listen -- <thread id>`);
+  // The gateway shares the api's port in the standalone (`npm start`) and behind the compose edge.
+  const wsUrl = base.replace(/^http/, 'ws');
+  console.log(`seeded ${base}: try  npm run example:listen -- <thread id> --url ${wsUrl}`);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // fetch reports an unreachable server as "fetch failed"; the reason is in `cause`.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`seed failed against ${base}: ${message}${cause ? ` (${cause.message})` : ''}`);
   process.exit(1);
 });

@@ -20,16 +20,6 @@ export function uniqueDbName(prefix: string): string {
   return `${prefix}_${worker}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Polls `check` until it returns true or the timeout passes (for asynchronous deliveries). */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  { timeoutMs = 5000, intervalMs = 20 } = {},
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { eventually } from './eventually';
 export { RedisServerProcess, hasRedisServerBinary } from './redis-server';
+export { WsTestClient, type WsFrame } from './ws-test-client';

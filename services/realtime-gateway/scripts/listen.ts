@@ -2,7 +2,9 @@
  * Example client: joins one thread and prints every event the gateway delivers for it.
  *
  *   npx tsx --conditions=@communities/source services/realtime-gateway/scripts/listen.ts \
- *      <thread_id> [--url ws://localhost:5002] [--user me] [--typing]
+ *      <thread_id> [--url ws://localhost:5001] [--user me] [--typing]
+ *
+ * The default URL is the standalone (`npm start`); a separate gateway listens on 5002.
  *
  * `--typing` also sends a typing / stop_typing pair once joined, so a second listener sees them.
  * Output is one line per frame on stdout; Ctrl-C closes the socket cleanly.
@@ -14,7 +16,7 @@ import { WebSocket } from 'ws';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    url: { type: 'string', default: 'ws://localhost:5002' },
+    url: { type: 'string', default: 'ws://localhost:5001' },
     user: { type: 'string', default: `listener-${process.pid}` },
     typing: { type: 'boolean', default: false },
   },

@@ -53,10 +53,14 @@ export async function createStandalone(
     if (!late.gateway?.handleHttp(req, res)) next();
   });
 
+  // Read by `/metrics` at scrape time; the gateway's registry is appended once it exists.
+  const metricsRegistries: Gateway['metricsRegistry'][] = [];
+
   const api = await createApiService(apiConfig, logger, {
     bus,
     ready: () => late.gateway?.ready() ?? false,
     extraRouter: gatewayRoutes,
+    metricsRegistries,
   });
   const ws = createGateway({
     config: gatewayConfig,
@@ -66,6 +70,7 @@ export async function createStandalone(
     ownsBus: false,
   });
   late.gateway = ws;
+  metricsRegistries.push(ws.metricsRegistry);
 
   return {
     api,

@@ -40,10 +40,15 @@ export class ApiMetrics {
     };
   }
 
-  /** Serves this registry, plus any others given (the standalone adds the gateway's). */
+  /**
+   * Serves this registry, plus any others given (the standalone adds the gateway's). `others` is
+   * read at scrape time, not here: the standalone's gateway, and so its registry, is created after
+   * the app and appended to the array then.
+   */
   handler(others: Registry[] = []): RequestHandler {
-    const registry = others.length > 0 ? Registry.merge([this.registry, ...others]) : this.registry;
     return async (_req, res) => {
+      const registry =
+        others.length > 0 ? Registry.merge([this.registry, ...others]) : this.registry;
       res.type(registry.contentType).send(await registry.metrics());
     };
   }

@@ -1,0 +1,114 @@
+import { DomainEvent, type Message, threadChannel } from '@communities/contracts';
+import {
+  RedisServerProcess,
+  backendUrl,
+  eventually,
+  hasRedisServerBinary,
+} from '@communities/test-support';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import request from 'supertest';
+import { loadApiConfig } from '../../src/config';
+import { createApiService, type ApiService } from '../../src/service';
+import { expectStatus, getJson, postMessage, seedThread } from '../support/fixtures';
+
+// Kills and restarts a redis-server of its own; runs wherever the Redis suites run.
+const describeOwnRedis =
+  backendUrl('REDIS_URL') && hasRedisServerBinary() ? describe : describe.skip;
+
+/** The value of one labelled counter on `/metrics` (0 while the series does not exist yet). */
+async function counter(api: ApiService, name: string, type: string): Promise<number> {
+  const res = await request(api.app).get('/metrics');
+  expectStatus(res, 200);
+  const line = res.text.split('\n').find((l) => l.startsWith(`${name}{type="${type}"} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+describeOwnRedis('api-service writes while Redis is down', () => {
+  let server: RedisServerProcess;
+  let api: ApiService;
+  let subscriber: Redis | undefined;
+
+  beforeEach(async () => {
+    server = await RedisServerProcess.start();
+    // The service exactly as main.ts wires it: REDIS_URL selects the Redis broker.
+    const config = loadApiConfig({
+      REDIS_URL: server.url,
+      EMBEDDED_IN_MEMORY: 'true',
+      LOG_LEVEL: 'silent',
+    });
+    api = await createApiService(config, pino({ level: 'silent' }));
+    await eventually(() => api.bus.ready());
+  });
+
+  afterEach(async () => {
+    subscriber?.disconnect();
+    subscriber = undefined;
+    await api.stop();
+    await server.kill();
+  });
+
+  it('stores a message and answers 201 although the event cannot be published', async () => {
+    const { owner, thread } = await seedThread(api.app);
+    await eventually(
+      async () => (await counter(api, 'events_published_total', 'new_thread')) === 1,
+    );
+    await server.kill();
+
+    // Right after the crash: the bus may not have noticed yet, the write must not care.
+    const first = await postMessage(api.app, thread.id, owner.id, { content: 'during outage' });
+    expect(await getJson(api.app, `/api/messages/${first.id}`)).toEqual(first);
+    await eventually(
+      async () => (await counter(api, 'events_publish_failed_total', 'new_message')) === 1,
+    );
+
+    // Once the bus knows Redis is gone: refused at once, the write still succeeds.
+    await eventually(() => !api.bus.ready());
+    const second = await postMessage(api.app, thread.id, owner.id, { content: 'still down' });
+    expect(await getJson(api.app, `/api/messages/${second.id}`)).toEqual(second);
+    await eventually(
+      async () => (await counter(api, 'events_publish_failed_total', 'new_message')) === 2,
+    );
+    expect(await counter(api, 'events_published_total', 'new_message')).toBe(0);
+
+    const listed = (await getJson(api.app, `/api/messages/thread/${thread.id}`)) as {
+      items: Message[];
+    };
+    expect(listed.items.map((m) => m.id)).toEqual([first.id, second.id]);
+  });
+
+  it('reports not ready during the outage', async () => {
+    expectStatus(await request(api.app).get('/readyz'), 200);
+    await server.kill();
+    await eventually(() => !api.bus.ready());
+    expectStatus(await request(api.app).get('/readyz'), 503);
+  });
+
+  it('publishes the next writes again once Redis is back', async () => {
+    const { owner, thread } = await seedThread(api.app);
+    await server.kill();
+    await postMessage(api.app, thread.id, owner.id, { content: 'lost event' });
+    await eventually(
+      async () => (await counter(api, 'events_publish_failed_total', 'new_message')) === 1,
+    );
+
+    await server.restart();
+    await eventually(() => api.bus.ready(), { timeoutMs: 10_000 });
+    expectStatus(await request(api.app).get('/readyz'), 200);
+
+    const received: DomainEvent[] = [];
+    subscriber = new Redis(server.url);
+    subscriber.on('message', (_channel: string, payload: string) => {
+      received.push(DomainEvent.parse(JSON.parse(payload)));
+    });
+    await subscriber.subscribe(threadChannel(thread.id));
+
+    const after = await postMessage(api.app, thread.id, owner.id, { content: 'back again' });
+    await eventually(() => received.length === 1);
+    expect(received[0]).toMatchObject({ type: 'new_message', data: { message: after } });
+    await eventually(
+      async () => (await counter(api, 'events_published_total', 'new_message')) === 1,
+    );
+    expect(await counter(api, 'events_publish_failed_total', 'new_message')).toBe(1);
+  });
+});
