@@ -30,5 +30,9 @@ module.exports = {
         '<rootDir>/services/*/test/**/*.test.ts',
       ],
     }),
+    // Images, docker-compose.yml and k8s/ checked without a Docker engine or a cluster.
+    project('deploy', {
+      testMatch: ['<rootDir>/test/deploy/**/*.test.ts'],
+    }),
   ],
 };
