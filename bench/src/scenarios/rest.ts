@@ -1,0 +1,217 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { MongoClient } from 'mongodb';
+import { type BenchConfig } from '../config';
+import { BASELINES_DIR } from '../infra/paths';
+import { runTask, type ServerProcess } from '../infra/server-process';
+import { type Progress } from '../progress';
+import { type LaunchContext, startApiService, startBareExpress } from '../servers';
+import { round } from '../stats';
+
+export interface LoadRun {
+  requestsPerS: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The server process's CPU time ÷ wall time during the run (1 = one core). */
+  serverCpuUtil: number;
+}
+
+export interface DriverRun {
+  insertsPerS: number;
+  inserted: number;
+  elapsedMs: number;
+}
+
+export interface RestResult {
+  concurrency: number;
+  durationS: number;
+  logLevel: string;
+  postBodyBytes: number;
+  postPath: string;
+  getPath: string;
+  post: LoadRun[];
+  driverInsert: DriverRun[];
+  getOurs: LoadRun[];
+  getBare: LoadRun[];
+  error?: string;
+}
+
+/** ~150 characters: the POST body is ~210 bytes of JSON. */
+const CONTENT =
+  'Benchmark message: the quick brown fox jumps over the lazy dog while the gateway fans the ' +
+  'event out to every socket in the thread, once per subscriber.';
+
+async function load(
+  server: ServerProcess,
+  url: string,
+  durationS: number,
+  concurrency: number,
+  post?: string,
+): Promise<LoadRun> {
+  const before = await server.probe();
+  const started = performance.now();
+  const result = await autocannon({
+    url,
+    connections: concurrency,
+    duration: durationS,
+    ...(post !== undefined && {
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json' },
+      body: post,
+    }),
+  });
+  const after = await server.probe();
+  const wallUs = (performance.now() - started) * 1000;
+  const ok = result['2xx'];
+  return {
+    requestsPerS: Math.round(ok / (result.duration || durationS)),
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    serverCpuUtil: round((after.cpuUs - before.cpuUs) / wallUs, 3),
+  };
+}
+
+async function call<T>(base: string, method: string, path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${base}/api${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** A member, a community and a thread to post into, made through the API itself. */
+async function seed(base: string): Promise<{ threadId: string; memberId: string }> {
+  const tag = Date.now().toString(36);
+  const member = await call<{ id: string }>(base, 'POST', '/members/', {
+    username: `bench_${tag}`,
+    email: `bench.${tag}@example.com`,
+  });
+  const community = await call<{ id: string }>(base, 'POST', '/communities/', {
+    name: `bench ${tag}`,
+    created_by: member.id,
+  });
+  const thread = await call<{ id: string }>(base, 'POST', `/threads/community/${community.id}`, {
+    title: 'bench thread',
+    created_by: member.id,
+  });
+  return { threadId: thread.id, memberId: member.id };
+}
+
+function fmt(run: LoadRun): string {
+  const failures = run.non2xx + run.errors;
+  return (
+    `${run.requestsPerS} req/s, p99 ${run.p99Ms} ms, server CPU ` +
+    `${Math.round(run.serverCpuUtil * 100)}%${failures ? `, ${failures} failed` : ''}`
+  );
+}
+
+/**
+ * POST a message through the api-service (MongoDB + Redis) vs the driver's own `insertOne` the
+ * same number of times at the same concurrency; then the api-service's small-JSON `GET /healthz`
+ * vs a bare Express route. Runs are interleaved (ours, baseline, ours, …) so drift in a noisy
+ * machine hits both sides alike.
+ */
+export async function runRest(
+  config: BenchConfig,
+  ctx: LaunchContext,
+  progress: Progress,
+): Promise<RestResult> {
+  const { concurrency, durationS, warmupS, logLevel } = config.rest;
+  const dbName = `bench_${Date.now().toString(36)}`;
+  const result: RestResult = {
+    concurrency,
+    durationS,
+    logLevel,
+    postBodyBytes: 0,
+    postPath: 'POST /api/messages/thread/:thread_id',
+    getPath: 'GET /healthz',
+    post: [],
+    driverInsert: [],
+    getOurs: [],
+    getBare: [],
+  };
+  let api: ServerProcess | undefined;
+  let bare: ServerProcess | undefined;
+  try {
+    progress.update('rest: starting api-service');
+    api = await startApiService(
+      { ...ctx, mongoUrl: config.mongoUrl, dbName, logLevel },
+      'rest-api-service',
+    );
+    const base = `http://127.0.0.1:${api.port}`;
+    const { threadId, memberId } = await seed(base);
+    const body = JSON.stringify({ content: CONTENT, author: memberId });
+    result.postBodyBytes = Buffer.byteLength(body);
+    const postUrl = `${base}/api/messages/thread/${threadId}`;
+
+    progress.update(`rest: POST warm-up ${warmupS} s`);
+    await load(api, postUrl, warmupS, concurrency, body);
+    for (let run = 1; run <= config.runs; run += 1) {
+      progress.update(`rest run ${run}/${config.runs}: POST message, c=${concurrency}`);
+      const post = await load(api, postUrl, durationS, concurrency, body);
+      result.post.push(post);
+      progress.update(`rest run ${run}/${config.runs}: driver insertOne ×${post.ok}`);
+      const driver = await runTask<{ inserted: number; elapsedMs: number }>(
+        'rest-driver-insert',
+        join(BASELINES_DIR, 'mongo-insert.ts'),
+        {
+          MONGO_URL: config.mongoUrl,
+          MONGO_DB_NAME: dbName,
+          SOURCE_COLLECTION: 'messages',
+          COUNT: String(Math.max(1, post.ok)),
+          CONCURRENCY: String(concurrency),
+          CONTENT,
+        },
+        ctx.cpus,
+      );
+      const insertsPerS = Math.round(driver.inserted / (driver.elapsedMs / 1000));
+      result.driverInsert.push({ insertsPerS, ...driver, elapsedMs: round(driver.elapsedMs) });
+      progress.log(`  rest run ${run}: POST ${fmt(post)}; driver insertOne ${insertsPerS}/s`);
+    }
+
+    bare = await startBareExpress(ctx, 'rest-express-bare');
+    const oursUrl = `${base}/healthz`;
+    const bareUrl = `http://127.0.0.1:${bare.port}/healthz`;
+    progress.update(`rest: GET warm-up ${warmupS} s each`);
+    await load(api, oursUrl, warmupS, concurrency);
+    await load(bare, bareUrl, warmupS, concurrency);
+    for (let run = 1; run <= config.runs; run += 1) {
+      progress.update(`rest run ${run}/${config.runs}: GET /healthz ours vs bare Express`);
+      const ours = await load(api, oursUrl, durationS, concurrency);
+      const baseline = await load(bare, bareUrl, durationS, concurrency);
+      result.getOurs.push(ours);
+      result.getBare.push(baseline);
+      progress.log(`  rest run ${run}: GET ours ${fmt(ours)}; bare Express ${fmt(baseline)}`);
+    }
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+    progress.log(`  rest: ERROR ${result.error}`);
+  } finally {
+    await bare?.stop();
+    await api?.stop();
+    await dropDatabase(config.mongoUrl, dbName);
+  }
+  return result;
+}
+
+async function dropDatabase(url: string, dbName: string): Promise<void> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.connect();
+    await client.db(dbName).dropDatabase();
+  } catch {
+    // best effort: a leftover bench_* database is harmless
+  } finally {
+    await client.close();
+  }
+}
