@@ -114,6 +114,15 @@ function notesFor(report: BenchReport): string[] {
     for (const entry of shape.servers) {
       const boundary = entry.saturation.flatMap((run) => run.steps.filter((s) => !s.pass));
       const busy = boundary.filter((s) => s.loadgenCpuUtil >= 0.9);
+      const neither = boundary.filter((s) => s.loadgenCpuUtil < 0.9 && s.serverCpuUtil < 0.9);
+      if (boundary.length > 0 && neither.length === boundary.length) {
+        notes.push(
+          `${shape.rooms}×${shape.perRoom} ${entry.kind}: in every failing step neither the ` +
+            `server nor the load generator was ≥ 90 % busy: the limit was elsewhere (Redis and the ` +
+            `publisher share the load generator's core; other work on the machine), so that ` +
+            `saturation figure is a lower bound for the server.`,
+        );
+      }
       if (busy.length > 0) {
         notes.push(
           `${shape.rooms}×${shape.perRoom} ${entry.kind}: the load generator was ≥ 90 % busy in ` +

@@ -111,6 +111,10 @@ function loadRows(name: string, runs: LoadRun[]): Row {
       1,
     ),
     spread(runs.map((r) => r.serverCpuUtil * 100)),
+    spread(
+      runs.map((r) => (r.serverCpuUtil * 1000) / Math.max(1, r.requestsPerS)),
+      2,
+    ),
     runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
   ];
 }
@@ -267,19 +271,24 @@ export function renderMarkdown(report: BenchReport): string {
         `${r.postBodyBytes}-byte body against the api-service on MongoDB (FerretDB) + Redis at ` +
         `LOG_LEVEL=${r.logLevel}, vs the same number of driver \`insertOne\` calls at the same ` +
         `concurrency into a collection with the same indexes. \`${r.getPath}\` on the ` +
-        `api-service vs a bare Express route returning the same JSON.`,
+        `api-service vs a bare Express route returning the same JSON. CPU is the server process's ` +
+        `(for the driver row, the driver process's) over the run.`,
     );
     const driver: Row = [
       'driver insertOne alone',
       spread(r.driverInsert.map((d) => d.insertsPerS)),
       '–',
       '–',
-      '–',
+      spread(r.driverInsert.map((d) => d.cpuUtil * 100)),
+      spread(
+        r.driverInsert.map((d) => (d.cpuUtil * 1000) / Math.max(1, d.insertsPerS)),
+        2,
+      ),
       0,
     ];
     out.push(
       table(
-        ['what', 'per s', 'p50 ms', 'p99 ms', 'server CPU %', 'errors / non-2xx'],
+        ['what', 'per s', 'p50 ms', 'p99 ms', 'CPU %', 'CPU ms / request', 'errors / non-2xx'],
         [
           loadRows('POST message (ours)', r.post),
           driver,

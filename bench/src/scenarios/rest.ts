@@ -24,6 +24,8 @@ export interface DriverRun {
   insertsPerS: number;
   inserted: number;
   elapsedMs: number;
+  /** The driver process's CPU time ÷ wall time over the timed inserts. */
+  cpuUtil: number;
 }
 
 export interface RestResult {
@@ -161,7 +163,7 @@ export async function runRest(
       const post = await load(api, postUrl, durationS, concurrency, body);
       result.post.push(post);
       progress.update(`rest run ${run}/${config.runs}: driver insertOne ×${post.ok}`);
-      const driver = await runTask<{ inserted: number; elapsedMs: number }>(
+      const driver = await runTask<{ inserted: number; elapsedMs: number; cpuUs: number }>(
         'rest-driver-insert',
         join(BASELINES_DIR, 'mongo-insert.ts'),
         {
@@ -175,7 +177,12 @@ export async function runRest(
         ctx.cpus,
       );
       const insertsPerS = Math.round(driver.inserted / (driver.elapsedMs / 1000));
-      result.driverInsert.push({ insertsPerS, ...driver, elapsedMs: round(driver.elapsedMs) });
+      result.driverInsert.push({
+        insertsPerS,
+        inserted: driver.inserted,
+        elapsedMs: round(driver.elapsedMs),
+        cpuUtil: round(driver.cpuUs / (driver.elapsedMs * 1000), 3),
+      });
       progress.log(`  rest run ${run}: POST ${fmt(post)}; driver insertOne ${insertsPerS}/s`);
     }
 
