@@ -15,7 +15,7 @@ import { type BenchConfig, parseConfig } from './config';
 import { launcher, planCpus, planEnv } from './infra/cpus';
 import { REPO_ROOT } from './infra/paths';
 import { provideRedis } from './infra/redis';
-import { LOG_DIR } from './infra/server-process';
+import { currentLogDir, setLogDir } from './infra/server-process';
 import { assertValidPayload } from './loadgen/event-payload';
 import { machineInfo, mongoServer } from './machine';
 import { Progress } from './progress';
@@ -51,8 +51,8 @@ async function writeReport(report: BenchReport, config: BenchConfig): Promise<st
   const all = config.scenarios.length === 3;
   const stem = all ? 'latest' : `latest-${config.scenarios.join('-')}`;
   const written: string[] = [];
-  mkdirSync(LOG_DIR, { recursive: true });
-  writeFileSync(join(LOG_DIR, `${stem}.full.json`), JSON.stringify(report, null, 2));
+  mkdirSync(currentLogDir(), { recursive: true });
+  writeFileSync(join(currentLogDir(), `${stem}.full.json`), JSON.stringify(report, null, 2));
   const files: [string, string, string][] = [
     [`${stem}.json`, JSON.stringify(compact(report)), 'json'],
     [`${stem}.md`, renderMarkdown(report), 'markdown'],
@@ -157,6 +157,7 @@ function harnessErrors(report: BenchReport): string[] {
 
 async function main(): Promise<number> {
   const config = parseConfig(process.argv.slice(2), process.env);
+  setLogDir(join(config.outDir, 'logs'));
   const started = performance.now();
   const progress = new Progress();
   const cpus = planCpus();

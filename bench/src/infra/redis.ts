@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { track } from './children';
 import { launcher } from './cpus';
 import { freePort, sleep } from './ports';
 
@@ -51,7 +52,7 @@ export async function provideRedis(
       '--loglevel',
       'warning',
     ]);
-    const child = spawn(command, args, { stdio: 'ignore' });
+    const child = track(spawn(command, args, { stdio: 'ignore' }));
     const url = `redis://127.0.0.1:${port}`;
     for (let attempt = 0; ; attempt += 1) {
       try {

@@ -12,6 +12,7 @@ import {
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { track } from './children';
 import { launcher } from './cpus';
 import { REPO_ROOT, RESULTS_DIR } from './paths';
 import { sleep } from './ports';
@@ -40,7 +41,16 @@ export interface ServerSpec {
 }
 
 const PROBE_AGENT = pathToFileURL(join(__dirname, 'probe-agent.ts')).href;
-export const LOG_DIR = join(RESULTS_DIR, 'logs');
+let logDir = join(RESULTS_DIR, 'logs');
+
+/** Where server logs go: `<report dir>/logs`, so a smoke run never overwrites a full run's. */
+export function setLogDir(dir: string): void {
+  logDir = dir;
+}
+
+export function currentLogDir(): string {
+  return logDir;
+}
 
 /**
  * A server under test, in its own process: `node` with tsx and the `@communities/source` condition
@@ -74,8 +84,8 @@ export class ServerProcess {
   }
 
   static async start(spec: ServerSpec): Promise<ServerProcess> {
-    mkdirSync(LOG_DIR, { recursive: true });
-    const logFile = join(LOG_DIR, `${spec.name}.log`);
+    mkdirSync(logDir, { recursive: true });
+    const logFile = join(logDir, `${spec.name}.log`);
     const log = openSync(logFile, 'w');
     const node = [
       process.execPath,
@@ -89,11 +99,13 @@ export class ServerProcess {
       spec.script,
     ];
     const [command, args] = launcher(spec.cpus, node);
-    const child = spawn(command, args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...spec.env, PORT: String(spec.port) },
-      stdio: ['ignore', log, log, 'ipc'],
-    });
+    const child = track(
+      spawn(command, args, {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...spec.env, PORT: String(spec.port) },
+        stdio: ['ignore', log, log, 'ipc'],
+      }),
+    );
     closeSync(log);
     const server = new ServerProcess(spec, child, logFile);
     await server.waitHealthy(spec.startTimeoutMs ?? 60_000);
@@ -193,8 +205,8 @@ export async function runTask<T>(
   env: Record<string, string>,
   cpus: string | undefined,
 ): Promise<T> {
-  mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = join(LOG_DIR, `${name}.log`);
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}.log`);
   const log = openSync(logFile, 'w');
   const [command, args] = launcher(cpus, [
     process.execPath,
@@ -203,11 +215,13 @@ export async function runTask<T>(
     'tsx',
     script,
   ]);
-  const child = spawn(command, args, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', log, log, 'ipc'],
-  });
+  const child = track(
+    spawn(command, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', log, log, 'ipc'],
+    }),
+  );
   closeSync(log);
   return new Promise<T>((resolve, reject) => {
     let result: T | undefined;

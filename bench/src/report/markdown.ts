@@ -144,6 +144,16 @@ function idleRow(entry: IdleServerResult): Row {
   ];
 }
 
+/** The §4 targets table alone (also what `tools/readme-figures.ts` prints for the README). */
+export function renderTargets(report: BenchReport): string {
+  return report.targets.length === 0
+    ? 'No target could be evaluated (a scenario or server was not run).'
+    : table(
+        ['target', 'scope', 'ours', 'baseline', 'ratio (ours ÷ baseline)', 'goal', 'result'],
+        report.targets.map(targetRow),
+      );
+}
+
 export function renderMarkdown(report: BenchReport): string {
   const { machine: m, parameters: p } = report;
   const out: string[] = [];
@@ -171,14 +181,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`- Pinning: ${m.pinning}.\n- Redis: ${m.redis}.\n- MongoDB: ${m.mongo}.`);
 
   out.push('## Targets (issue 8 §4)');
-  out.push(
-    report.targets.length === 0
-      ? 'No target could be evaluated (a scenario or server was not run).'
-      : table(
-          ['target', 'scope', 'ours', 'baseline', 'ratio (ours ÷ baseline)', 'goal', 'result'],
-          report.targets.map(targetRow),
-        ),
-  );
+  out.push(renderTargets(report));
 
   if (report.fanout) {
     const f = p.fanout;
