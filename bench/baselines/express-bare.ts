@@ -14,4 +14,7 @@ app.get('/healthz', (_req, res) => {
   res.json({ status: 'ok' });
 });
 const server = app.listen(port, '127.0.0.1');
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
+process.once('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});
