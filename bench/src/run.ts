@@ -110,6 +110,15 @@ function notesFor(report: BenchReport): string[] {
         `or follow each other closely). Re-run on a quiet machine for publishable numbers.`,
     );
   }
+  const realtime = report.parameters.scenarios.some((name) => name === 'fanout' || name === 'idle');
+  if (realtime && report.parameters.servers.includes('ours')) {
+    notes.push(
+      `Our gateway's sockets authenticate (access token in the upgrade request) and join with a ` +
+        `grant, as its clients must; the raw ws floor and Socket.IO have no authentication. ` +
+        `That is a connect-time cost, outside every measured window, not a per-delivery one; ` +
+        `what the gateway keeps per authenticated socket is part of its idle memory figure.`,
+    );
+  }
   for (const shape of report.fanout?.shapes ?? []) {
     for (const entry of shape.servers) {
       const boundary = entry.saturation.flatMap((run) => run.steps.filter((s) => !s.pass));

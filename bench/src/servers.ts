@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BASELINES_DIR, RESULTS_DIR, serviceMain } from './infra/paths';
 import { freePort } from './infra/ports';
 import { ServerProcess } from './infra/server-process';
+import { BENCH_AUTH_JWT_KEYS } from './loadgen/auth';
 import { type ServerKind } from './loadgen/protocols';
 
 export const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
@@ -21,8 +22,9 @@ function profiling(ctx: LaunchContext, name: string): { nodeFlags: string[]; pro
 
 /**
  * Starts one realtime server on a fresh port. Ours is the gateway's own `main.ts` with its shipped
- * defaults (LOG_LEVEL info, 1 MiB slow-consumer limit, …); only the heartbeat interval is set when
- * a scenario gives one, and then every server gets the same.
+ * defaults (LOG_LEVEL info, 1 MiB slow-consumer limit, …) and the bench's AUTH_JWT_KEYS, which it
+ * requires (the load generator signs its sockets' tokens and grants with them); only the heartbeat
+ * interval is set when a scenario gives one, and then every server gets the same.
  */
 export async function startRealtimeServer(
   kind: ServerKind,
@@ -43,6 +45,7 @@ export async function startRealtimeServer(
           HOST: '127.0.0.1',
           REDIS_URL: ctx.redisUrl,
           LOG_LEVEL: 'info',
+          AUTH_JWT_KEYS: BENCH_AUTH_JWT_KEYS,
           ...(beat && { WS_HEARTBEAT_MS: beat }),
         },
         ...profiling(ctx, name),
@@ -74,7 +77,11 @@ export interface ApiLaunch extends LaunchContext {
   logLevel: string;
 }
 
-/** The api-service's own `main.ts` on MongoDB (FerretDB here) and Redis. */
+/**
+ * The api-service's own `main.ts` on MongoDB (FerretDB here) and Redis, with the bench's
+ * AUTH_JWT_KEYS and its rate limits off: the REST scenario's load is one member posting as fast
+ * as it can, which the per-member write limit (120/60 s) would answer with 429 after 120 requests.
+ */
 export async function startApiService(ctx: ApiLaunch, name: string): Promise<ServerProcess> {
   return ServerProcess.start({
     name,
@@ -87,6 +94,12 @@ export async function startApiService(ctx: ApiLaunch, name: string): Promise<Ser
       MONGO_DB_NAME: ctx.dbName,
       REDIS_URL: ctx.redisUrl,
       LOG_LEVEL: ctx.logLevel,
+      AUTH_JWT_KEYS: BENCH_AUTH_JWT_KEYS,
+      RATE_LIMIT_LOGIN_PER_IP: 'off',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: 'off',
+      RATE_LIMIT_SIGNUP_PER_IP: 'off',
+      RATE_LIMIT_WRITES_PER_MEMBER: 'off',
+      RATE_LIMIT_WRITES_PER_IP: 'off',
     },
     ...profiling(ctx, name),
   });

@@ -13,6 +13,7 @@ import {
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { parseSigningKeys, TokenService } from '@communities/auth';
 import WebSocket from 'ws';
 import {
   buildSteps,
@@ -162,10 +163,14 @@ interface Running {
   stop(): Promise<number | null>;
 }
 
+/** The signing keys every image run is given (a deployment gives both services the same). */
+const IMAGE_KEYS = 'image-test:image-test-signing-key-0123456789abcdef';
+
 /**
  * Runs a bundle as its image would: the image's ENV, then this run's (a free port, the embedded
- * store in a temporary directory, the in-process broker: MONGO_URL and REDIS_URL unset), its
- * CMD, in its WORKDIR. Resolves once /healthz answers.
+ * store in a temporary directory, the in-process broker: MONGO_URL and REDIS_URL unset, the
+ * signing keys a deployment must give both services), its CMD, in its WORKDIR. Resolves once
+ * /healthz answers.
  */
 async function startImage(image: ImageName): Promise<Running> {
   const instructions = loadDockerfile(image);
@@ -179,6 +184,7 @@ async function startImage(image: ImageName): Promise<Running> {
     PORT: String(port),
     DATA_DIR: mkdtempSync(path.join(work, `data-${image}-`)),
     LOG_LEVEL: 'info',
+    AUTH_JWT_KEYS: IMAGE_KEYS,
   };
   const [command, ...args] = inBundle(execForm(cmd.args, 'CMD'), bundle);
   const child = spawn(command!, args, { cwd: bundle, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -317,14 +323,24 @@ describe('the edge in front of the built images', () => {
     expect(response.status).toBe(404);
   });
 
-  it('upgrades /ws/{user_id} to a WebSocket on the gateway', async () => {
-    const socket = new WebSocket(`${base.replace('http', 'ws')}/ws/alice`);
+  it('upgrades /ws/{user_id} to a WebSocket on the gateway, authenticated by the header', async () => {
+    const memberId = '0123456789abcdef01234567';
+    const tokens = new TokenService({
+      keys: parseSigningKeys(IMAGE_KEYS),
+      issuer: 'communities-api',
+      accessTtlSeconds: 60,
+      grantTtlSeconds: 60,
+    });
+    const { token } = await tokens.signAccess(memberId, 0);
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/ws/${memberId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     try {
       const first = await new Promise<string>((resolve, reject) => {
         socket.once('message', (data: Buffer) => resolve(data.toString()));
         socket.once('error', reject);
       });
-      expect(JSON.parse(first)).toMatchObject({ type: 'connected', user_id: 'alice' });
+      expect(JSON.parse(first)).toMatchObject({ type: 'connected', user_id: memberId });
     } finally {
       socket.terminate();
     }

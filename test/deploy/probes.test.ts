@@ -27,7 +27,13 @@ interface Probe {
 }
 
 const silent = createLogger('silent');
-const env = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', EMBEDDED_IN_MEMORY: 'true' };
+const env = {
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'silent',
+  EMBEDDED_IN_MEMORY: 'true',
+  AUTH_JWT_KEYS: 'probes:probe-test-signing-key-0123456789abcdef',
+};
 const ports = new Map<Target, number>();
 let api: ApiService;
 let gateway: Gateway;

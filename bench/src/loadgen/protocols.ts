@@ -1,8 +1,9 @@
 import { RedisEventBus } from '@communities/broker';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Redis } from 'ioredis';
+import { accessToken, benchMemberId, grantFor } from './auth';
 import { type BenchEvent } from './event-payload';
-import { type TextHandler, WsClient } from './ws-client';
+import { type TextHandler, WsClient, type WsConnectOptions } from './ws-client';
 
 export type ServerKind = 'ours' | 'socketio' | 'ws';
 export const SERVER_KINDS: readonly ServerKind[] = ['ours', 'socketio', 'ws'];
@@ -36,14 +37,23 @@ const silentBusLogger = {
   error: (obj: object, msg: string) => console.error(`[publisher] ${msg}`, obj),
 };
 
-/** Our gateway and the raw floor speak the same JSON actions: `connected`, then join → ack. */
-async function openJson(port: number, user: number, channel: string | undefined) {
-  const client = await WsClient.connect({ port, path: `/ws/u${user}` });
+/**
+ * Our gateway and the raw floor speak the same JSON actions: `connected`, then join → ack. Ours
+ * also wants the socket authenticated and a `grant` in the join (`grant` given); the floor has
+ * neither.
+ */
+async function openJson(
+  target: WsConnectOptions,
+  channel: string | undefined,
+  grant?: (channel: string) => Promise<string>,
+) {
+  const client = await WsClient.connect(target);
   try {
     await client.nextText((text) => text.includes('"type":"connected"'));
     if (channel) {
       const threadId = channel.slice('thread:'.length);
-      client.sendText(JSON.stringify({ action: 'join_thread', thread_id: threadId, ref: 'j' }));
+      const join = { action: 'join_thread', thread_id: threadId, ref: 'j' };
+      client.sendText(JSON.stringify(grant ? { ...join, grant: await grant(channel) } : join));
       const reply = await client.nextText((text) => text.includes('"ref":"j"'));
       if (!reply.includes('"type":"ack"')) throw new Error(`join refused: ${reply}`);
     }
@@ -56,7 +66,20 @@ async function openJson(port: number, user: number, channel: string | undefined)
 
 const ours: Protocol = {
   kind: 'ours',
-  open: openJson,
+  /**
+   * As a logged-in member: the access token in the upgrade request's `Authorization` header (no
+   * extra round trip), then a join with a grant. Both are minted here over the servers' key (see
+   * `auth.ts`), fresh for every socket, so a re-opened one never carries an expired grant.
+   */
+  async open(port, user, channel) {
+    const memberId = benchMemberId(user);
+    const token = await accessToken(memberId);
+    return openJson(
+      { port, path: `/ws/${memberId}`, headers: { authorization: `Bearer ${token}` } },
+      channel,
+      (joined) => grantFor(memberId, joined),
+    );
+  },
   steady: (sink) => sink,
   /** The api-service's own publish path: `RedisEventBus.publish` (JSON.stringify + PUBLISH). */
   async publisher(_port, redisUrl) {
@@ -75,7 +98,7 @@ const ours: Protocol = {
 
 const rawWs: Protocol = {
   kind: 'ws',
-  open: openJson,
+  open: (port, user, channel) => openJson({ port, path: `/ws/u${user}` }, channel),
   steady: (sink) => sink,
   /** No broker: one control socket; each binary frame is `channel \n payload`. */
   async publisher(port) {

@@ -19,6 +19,8 @@ export interface WsConnectOptions {
   path: string;
   host?: string;
   timeoutMs?: number;
+  /** Extra upgrade request headers (e.g. `Authorization`). */
+  headers?: Record<string, string>;
 }
 
 const OP_CONTINUATION = 0x0;
@@ -91,10 +93,13 @@ export class WsClient {
       socket.once('error', fail);
       socket.once('connect', () => {
         const key = randomBytes(16).toString('base64');
+        const extra = Object.entries(options.headers ?? {})
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('');
         socket.write(
           `GET ${options.path} HTTP/1.1\r\nHost: ${host}:${options.port}\r\n` +
             `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\n` +
-            `Sec-WebSocket-Version: 13\r\n\r\n`,
+            `Sec-WebSocket-Version: 13\r\n${extra}\r\n`,
         );
       });
     });

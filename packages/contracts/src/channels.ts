@@ -4,6 +4,12 @@ import { type ObjectIdString } from './ids';
 /** Broker channel names, from the spec: `community:{id}`, `thread:{id}`, `global:notifications`. */
 export const GLOBAL_CHANNEL = 'global:notifications';
 
+/**
+ * Internal: access revocations from the api-service to every gateway (a member left a private
+ * community, a community turned private, a member was deactivated). No client can join it.
+ */
+export const ACCESS_CHANNEL = 'gateway:access';
+
 export function communityChannel(communityId: string): `community:${string}` {
   return `community:${communityId}`;
 }
@@ -21,7 +27,8 @@ export const ThreadChannel = z
   .regex(/^thread:[0-9a-f]{24}$/)
   .transform((s) => s as `thread:${string}`);
 export const GlobalChannel = z.literal(GLOBAL_CHANNEL);
-export const Channel = z.union([CommunityChannel, ThreadChannel, GlobalChannel]);
+export const AccessChannel = z.literal(ACCESS_CHANNEL);
+export const Channel = z.union([CommunityChannel, ThreadChannel, GlobalChannel, AccessChannel]);
 export type Channel = z.infer<typeof Channel>;
 
 export type ParsedChannel =

@@ -2,6 +2,8 @@ export * from './ids';
 export * from './errors';
 export * from './channels';
 export * from './http/pagination';
+export * from './http/auth';
+export * from './auth/claims';
 export * from './http/params';
 export * from './http/member';
 export * from './http/community';

@@ -22,4 +22,10 @@ export function uniqueDbName(prefix: string): string {
 
 export { eventually } from './eventually';
 export { RedisServerProcess, hasRedisServerBinary } from './redis-server';
-export { WsTestClient, type WsFrame } from './ws-test-client';
+export {
+  WsTestClient,
+  type WsAuthVia,
+  type WsClose,
+  type WsFrame,
+  type WsOpenOptions,
+} from './ws-test-client';

@@ -1,29 +1,51 @@
+import type { TokenService } from '@communities/auth';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { CommunityAccess } from './access/community-access';
+import { Authenticator } from './auth/authenticator';
+import type { PasswordHasher } from './auth/password-hasher';
 import { buildOpenApi } from './docs/openapi';
 import { docsRouter } from './docs/docs.router';
 import type { EventPublisher } from './events/event-publisher';
 import { errorHandler, routeNotFound, sendError } from './http/error-handler';
 import { ApiMetrics } from './http/metrics';
 import { requestLogging, requireJsonBody } from './http/request-context';
+import { createRateLimiter, type RateLimiter, type RateLimitSettings } from './http/rate-limit';
 import { mountRoutes, type RouteSpec } from './http/route';
+import { corsPolicy, securityHeaders } from './http/security';
+import { authRoutes } from './modules/auth/auth.router';
+import { AuthService } from './modules/auth/auth.service';
 import { communityRoutes } from './modules/communities/community.router';
 import { CommunityService } from './modules/communities/community.service';
 import { memberRoutes } from './modules/members/member.router';
 import { MemberService } from './modules/members/member.service';
 import { messageRoutes } from './modules/messages/message.router';
 import { MessageService } from './modules/messages/message.service';
+import { grantRoutes } from './modules/realtime/grant.router';
+import { GrantService } from './modules/realtime/grant.service';
 import { threadRoutes } from './modules/threads/thread.router';
 import { ThreadService } from './modules/threads/thread.service';
 import type { Repositories } from './store/repositories';
 
 export const API_VERSION = '0.1.0';
 
+/** What authentication needs: the token signer (shared with the gateway's verifier) and hashing. */
+export interface AppAuth {
+  tokens: TokenService;
+  hasher: PasswordHasher;
+  refreshTtlSeconds: number;
+}
+
 export interface AppDeps {
   logger: Logger;
   repos: Repositories;
   events: EventPublisher;
+  auth: AppAuth;
+  /** Default: no limits (tests); the service passes the configured limiter. */
+  limiter?: RateLimiter;
+  /** Browser origins allowed by CORS; default none (same-origin only). */
+  corsOrigins?: string[];
   /** Readiness: resolves while every backend the service needs can serve requests. */
   ready: () => Promise<void>;
   metrics?: ApiMetrics;
@@ -34,40 +56,70 @@ export interface AppDeps {
   metricsRegistries?: Registry[];
 }
 
+const NO_RATE_LIMITS: RateLimitSettings = {
+  loginPerIp: null,
+  loginPerAccount: null,
+  signupPerIp: null,
+  writesPerMember: null,
+  writesPerIp: null,
+};
+
 export interface Services {
+  auth: AuthService;
   members: MemberService;
   communities: CommunityService;
   threads: ThreadService;
   messages: MessageService;
+  grants: GrantService;
 }
 
-export function createServices(repos: Repositories, events: EventPublisher): Services {
-  const members = new MemberService(repos);
-  const communities = new CommunityService(repos, members, events);
-  const threads = new ThreadService(repos, communities, members, events);
-  const messages = new MessageService(repos, threads, members, events);
-  return { members, communities, threads, messages };
+export function createServices(
+  repos: Repositories,
+  events: EventPublisher,
+  auth: AppAuth,
+): Services {
+  const access = new CommunityAccess(repos);
+  const members = new MemberService(repos, access, auth.hasher, events);
+  const communities = new CommunityService(repos, members, access, events);
+  const threads = new ThreadService(repos, access, members, events);
+  const messages = new MessageService(repos, threads, access, members, events);
+  return {
+    auth: new AuthService(repos, auth.tokens, auth.hasher, events, {
+      refreshTtlSeconds: auth.refreshTtlSeconds,
+    }),
+    members,
+    communities,
+    threads,
+    messages,
+    grants: new GrantService(access, threads, auth.tokens),
+  };
 }
 
 export function apiRoutes(services: Services): RouteSpec[] {
   return [
+    ...authRoutes(services.auth),
     ...communityRoutes(services.communities),
     ...threadRoutes(services.threads),
     ...messageRoutes(services.messages),
     ...memberRoutes(services.members),
+    ...grantRoutes(services.grants),
   ];
 }
 
 /** The REST application, without listening: tests mount it on port 0, standalone composes it. */
 export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? new ApiMetrics();
-  const routes = apiRoutes(createServices(deps.repos, deps.events));
+  const routes = apiRoutes(createServices(deps.repos, deps.events, deps.auth));
+  const authenticator = new Authenticator(deps.auth.tokens, deps.repos.members);
+  const limiter = deps.limiter ?? createRateLimiter(NO_RATE_LIMITS, { logger: deps.logger });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.set('query parser', 'simple');
 
   app.use(requestLogging(deps.logger));
+  app.use(securityHeaders());
+  app.use(corsPolicy(deps.corsOrigins ?? []));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -88,7 +140,7 @@ export function createApp(deps: AppDeps): Express {
     '/api',
     requireJsonBody,
     express.json({ limit: deps.bodyLimitBytes ?? 1024 * 1024, strict: true }),
-    mountRoutes(routes),
+    mountRoutes(routes, { authenticator, limiter }),
   );
   app.use(routeNotFound);
   app.use(errorHandler(deps.logger));

@@ -1,3 +1,4 @@
+import { AUTH_SETTINGS, rateSetting } from '@communities/auth';
 import { z } from 'zod';
 
 /**
@@ -47,20 +48,80 @@ export const ApiConfigSchema = z.object({
     .min(0)
     .default(10_000)
     .describe('how long SIGTERM waits for in-flight requests'),
+  NODE_ENV: z
+    .string()
+    .default('development')
+    .describe('"production" requires AUTH_JWT_KEYS (no per-process random key)'),
+  ...AUTH_SETTINGS,
+  AUTH_ACCESS_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(24 * 3600)
+    .default(900)
+    .describe('lifetime of an access token (JWT)'),
+  AUTH_GRANT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(3600)
+    .default(60)
+    .describe('how long a WebSocket subscription grant may wait before it is used'),
+  AUTH_REFRESH_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 24 * 3600)
+    .default(30 * 24 * 3600)
+    .describe('lifetime of a refresh token; each refresh issues a new one'),
+  AUTH_PASSWORD_HASH_COST: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(20)
+    .default(15)
+    .describe('scrypt cost as log2(N), r=8, p=1; 15 = 32 MiB and ~50-100 ms per hash'),
+  RATE_LIMIT_LOGIN_PER_IP: rateSetting('30/300').describe(
+    'login attempts per client IP ("points/seconds" or "off")',
+  ),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: rateSetting('10/300').describe(
+    'failed-or-not login attempts per username/email (brute force on one account)',
+  ),
+  RATE_LIMIT_SIGNUP_PER_IP: rateSetting('20/3600').describe('sign-ups per client IP'),
+  RATE_LIMIT_WRITES_PER_MEMBER: rateSetting('120/60').describe(
+    'authenticated writes (POST/PUT/DELETE) per member',
+  ),
+  RATE_LIMIT_WRITES_PER_IP: rateSetting('600/60').describe(
+    'writes per client IP, all members behind it together',
+  ),
 });
 
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
 export class ConfigError extends Error {}
 
-/** Parses the environment; throws a ConfigError naming each bad setting. */
-export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+/**
+ * Parses the environment; throws a ConfigError naming each bad setting. With NODE_ENV=production
+ * AUTH_JWT_KEYS is required, unless `sharedKeysInProduction` is false (a single process).
+ */
+export function loadApiConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { sharedKeysInProduction?: boolean } = {},
+): ApiConfig {
   // `FOO=` means unset for every setting, not only the optional strings: drop empty values.
   const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = ApiConfigSchema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  // Replicas must share the keys (a random per-process key would make each replica refuse the
+  // others' tokens). The standalone is one process by design and opts out.
+  const sharedKeys = options.sharedKeysInProduction ?? true;
+  if (sharedKeys && parsed.data.NODE_ENV === 'production' && !parsed.data.AUTH_JWT_KEYS) {
+    throw new ConfigError(
+      'invalid configuration: AUTH_JWT_KEYS: required when NODE_ENV=production',
+    );
   }
   return parsed.data;
 }

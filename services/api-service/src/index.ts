@@ -6,7 +6,13 @@ export {
   type AppDeps,
   type Services,
 } from './app';
-export { createApiService, closeServer, type ApiService, type ApiServiceOptions } from './service';
+export {
+  createApiService,
+  closeServer,
+  tokenServiceFor,
+  type ApiService,
+  type ApiServiceOptions,
+} from './service';
 export { loadApiConfig, ApiConfigSchema, mongoDbName, type ApiConfig } from './config';
 export { createLogger } from './logger';
 export { openDocumentDb, type DocumentDb, type StoreSettings } from './store';

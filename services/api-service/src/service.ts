@@ -1,13 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { ephemeralSigningKeys, TokenService } from '@communities/auth';
 import { createEventBus, type EventBus } from '@communities/broker';
+import { Redis } from 'ioredis';
 import type { Express, Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createApp } from './app';
+import { PasswordHasher } from './auth/password-hasher';
 import { mongoDbName, type ApiConfig } from './config';
 import { BusPublisher } from './events/bus-publisher';
 import { ApiMetrics } from './http/metrics';
+import { createRateLimiter, rateLimitSettings } from './http/rate-limit';
 import { openDocumentDb, type DocumentDb } from './store';
 import { createRepositories, ensureIndexes } from './store/repositories';
 
@@ -31,6 +35,24 @@ export interface ApiServiceOptions {
   extraRouter?: Router;
   /** Further registries served on `/metrics`. */
   metricsRegistries?: Registry[];
+  /** The token signer; the standalone shares one with its gateway. Else built from config. */
+  tokens?: TokenService;
+}
+
+/**
+ * The api-service's token signer. Without AUTH_JWT_KEYS (allowed outside production) the key is
+ * random per process: tokens end with the process, and a separate gateway cannot verify them.
+ */
+export function tokenServiceFor(config: ApiConfig, logger: Logger): TokenService {
+  if (!config.AUTH_JWT_KEYS) {
+    logger.warn('AUTH_JWT_KEYS is not set: signing with a random per-process key');
+  }
+  return new TokenService({
+    keys: config.AUTH_JWT_KEYS ?? ephemeralSigningKeys(),
+    issuer: config.AUTH_JWT_ISSUER,
+    accessTtlSeconds: config.AUTH_ACCESS_TTL_SECONDS,
+    grantTtlSeconds: config.AUTH_GRANT_TTL_SECONDS,
+  });
 }
 
 /**
@@ -64,10 +86,34 @@ export async function createApiService(
     'backends selected',
   );
 
+  // Rate-limit counters: shared through Redis when there is one (every replica sees the same
+  // counts). No offline queue, no retries, a timeout: during an outage or a stall a check fails
+  // fast to the in-process fallback.
+  const limiterRedis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, {
+        enableOfflineQueue: false,
+        // A stalled Redis must not hold requests: fail the command and use the fallback.
+        maxRetriesPerRequest: 0,
+        commandTimeout: 500,
+        connectionName: 'api-rate-limit',
+      })
+    : undefined;
+  limiterRedis?.on('error', (error) =>
+    logger.debug({ err: error }, 'rate-limit redis connection error'),
+  );
+  const limiter = createRateLimiter(rateLimitSettings(config), { redis: limiterRedis, logger });
+
   const metrics = new ApiMetrics();
   const app = createApp({
     logger,
     repos,
+    auth: {
+      tokens: options.tokens ?? tokenServiceFor(config, logger),
+      hasher: new PasswordHasher(config.AUTH_PASSWORD_HASH_COST),
+      refreshTtlSeconds: config.AUTH_REFRESH_TTL_SECONDS,
+    },
+    limiter,
+    corsOrigins: config.CORS_ORIGINS,
     events: new BusPublisher(bus, logger.child({ module: 'events' }), metrics),
     metrics,
     ready: async () => {
@@ -98,6 +144,8 @@ export async function createApiService(
       }),
     stop: async () => {
       await closeServer(server, config.SHUTDOWN_GRACE_MS);
+      await limiter.close();
+      limiterRedis?.disconnect();
       if (!options.bus) await bus.close();
       if (!options.db) await db.close();
       logger.info('api-service stopped');

@@ -1,3 +1,4 @@
+import { AUTH_SETTINGS, type RateSpec, type SigningKeys, rateSetting } from '@communities/auth';
 import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -37,6 +38,15 @@ const EnvSchema = z.object({
   BROKER_PUBLISH_TIMEOUT_MS: int(50, 60_000)
     .default(2000)
     .describe('how long publishing a typing event may wait for the broker'),
+  // AUTH_JWT_KEYS, AUTH_JWT_ISSUER, CORS_ORIGINS: shared with the api-service,
+  // which signs what the gateway verifies. The gateway never signs, so it needs no token lifetimes.
+  ...AUTH_SETTINGS,
+  WS_AUTH_TIMEOUT_MS: int(50, 10 * 60 * 1000)
+    .default(5000)
+    .describe('how long a socket may stay unauthenticated before it is closed with 4401'),
+  WS_RATE_LIMIT_ACTIONS: rateSetting('30/10').describe(
+    'client actions per connection, "<points>/<seconds>" or "off"; authenticate is not counted',
+  ),
 });
 
 export interface GatewayConfig {
@@ -49,6 +59,14 @@ export interface GatewayConfig {
   maxBufferedBytes: number;
   maxChannelsPerSocket: number;
   publishTimeoutMs: number;
+  /** Verification keys; undefined only where the caller passes its own `TokenService`. */
+  jwtKeys: SigningKeys | undefined;
+  jwtIssuer: string;
+  /** Browser origins allowed to open a socket besides the gateway's own (CSWSH protection). */
+  corsOrigins: string[];
+  authTimeoutMs: number;
+  /** Per-connection limit on client actions; null: unlimited. */
+  actionRateLimit: RateSpec | null;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +93,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     maxChannelsPerSocket: e.WS_MAX_CHANNELS_PER_SOCKET,
     publishTimeoutMs: e.BROKER_PUBLISH_TIMEOUT_MS,
+    jwtKeys: e.AUTH_JWT_KEYS,
+    jwtIssuer: e.AUTH_JWT_ISSUER,
+    corsOrigins: e.CORS_ORIGINS,
+    authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+    actionRateLimit: e.WS_RATE_LIMIT_ACTIONS,
   };
 }

@@ -1,13 +1,21 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { GLOBAL_CHANNEL } from '@communities/contracts';
+import { type TokenService } from '@communities/auth';
+import { ACCESS_CHANNEL, GLOBAL_CHANNEL } from '@communities/contracts';
 import { type EventBus } from '@communities/broker';
 import { type Logger } from 'pino';
 import { type Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { buildAsyncApiDocument } from './asyncapi/asyncapi-document';
+import { Authenticator } from './auth/authenticator';
+import { GrantVerifier } from './auth/grant-verifier';
+import { createOriginPolicy } from './auth/origin-policy';
+import { RevocationList } from './auth/revocation-list';
+import { tokenVerifierFor } from './auth/token-verifier';
 import { type GatewayConfig } from './config';
+import { createAccessRevocationHandler } from './connections/access-revocation';
 import { ActionHandler } from './connections/action-handler';
+import { ActionRateLimit } from './connections/action-rate-limit';
 import { ClientSession } from './connections/client-session';
 import { ConnectionRegistry } from './connections/connection-registry';
 import { startHeartbeat } from './connections/heartbeat';
@@ -29,10 +37,18 @@ export interface GatewayDeps {
   server?: Server;
   /** Close the bus in `stop()`. Default true; pass false when the bus is shared. */
   ownsBus?: boolean;
+  /**
+   * Verifies access tokens and grants. The standalone passes the api-service's own; without it the
+   * gateway builds one from `config.jwtKeys` (AUTH_JWT_KEYS) and throws ConfigError if unset.
+   */
+  tokens?: TokenService;
 }
 
 export interface Gateway {
-  /** Starts listening (own server) and the heartbeat; resolves with the bound port. */
+  /**
+   * Subscribes to the access-revocation channel, then accepts sockets (503 before) and starts
+   * listening (own server) and the heartbeat; resolves with the bound port.
+   */
   start(): Promise<number>;
   /** Stops accepting, closes every socket with 1001, then closes the bus (if owned). */
   stop(): Promise<void>;
@@ -43,6 +59,7 @@ export interface Gateway {
   readonly server: Server;
   /** This instance's Prometheus registry (e.g. to add default process metrics in main). */
   readonly metricsRegistry: Registry;
+  /** Open sockets, authenticated or not. */
   readonly connectionCount: number;
 }
 
@@ -52,7 +69,10 @@ const VERSION = '0.1.0';
 
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, bus } = deps;
+  const tokens = deps.tokens ?? tokenVerifierFor(config);
   const logger = deps.logger.child({ module: 'gateway' });
+  // Upgrades are refused (503) until `start()` subscribed to revocations, and again once stopping.
+  let started = false;
   let stopping = false;
   let stopped: Promise<void> | undefined;
   let stopHeartbeat: (() => void) | undefined;
@@ -84,7 +104,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
   );
   const metrics = new GatewayMetrics({
-    openConnections: () => registry.connectionCount,
+    openConnections: () => sessions.size,
     activeChannels: () => registry.channelCount,
   });
   const fanout = createFanout({
@@ -94,7 +114,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger: deps.logger,
     maxBufferedBytes: config.maxBufferedBytes,
   });
-  const actions = new ActionHandler({ registry, bus, origins });
+  const revocations = new RevocationList();
+  const authenticator = new Authenticator(tokens, revocations);
+  const actions = new ActionHandler({
+    registry,
+    bus,
+    origins,
+    grants: new GrantVerifier(tokens, revocations),
+  });
+  const rateLimit = config.actionRateLimit
+    ? new ActionRateLimit(config.actionRateLimit)
+    : undefined;
+  const onAccessEvent = createAccessRevocationHandler({
+    registry,
+    revocations,
+    logger: deps.logger,
+  });
+  let accessSubscribed: Promise<void> | undefined;
 
   const ready = (): boolean => !stopping && bus.ready();
   let asyncApi: string | undefined;
@@ -111,18 +147,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
     maxPayload: config.maxFrameBytes,
     clientTracking: false,
   });
+  const sessionDeps = {
+    registry,
+    actions,
+    authenticator,
+    rateLimit,
+    metrics,
+    logger: deps.logger,
+    authTimeoutMs: config.authTimeoutMs,
+  };
   const onUpgrade = createUpgradeHandler({
     wss,
     logger,
-    accepting: () => !stopping,
-    onSocket: (socket, userId) => {
+    authenticator,
+    originAllowed: createOriginPolicy(config.corsOrigins),
+    accepting: () => started && !stopping,
+    onSocket: (socket, userId, authenticated) => {
       nextId += 1;
-      const session = new ClientSession(String(nextId), userId, socket, {
-        registry,
-        actions,
-        metrics,
-        logger: deps.logger,
-      });
+      const session = new ClientSession(String(nextId), userId, socket, sessionDeps, authenticated);
       sessions.add(session);
       void session.closed.then(() => sessions.delete(session));
     },
@@ -138,6 +180,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   server.on('upgrade', onUpgrade);
 
   async function start(): Promise<number> {
+    // Before the first socket: a revocation must never find a socket the gateway cannot see it for.
+    // The bus keeps this subscription across broker reconnects; it is the gateway's for its life.
+    await (accessSubscribed ??= bus.subscribe(ACCESS_CHANNEL, onAccessEvent));
+    started = true;
     stopHeartbeat ??= startHeartbeat(config.heartbeatMs, () => sessions);
     if (ownsServer && !server.listening) {
       await new Promise<void>((resolve, reject) => {
@@ -167,6 +213,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     clearTimeout(grace);
     wss.close();
     if (deps.ownsBus ?? true) await bus.close();
+    else if (accessSubscribed) await bus.unsubscribe(ACCESS_CHANNEL);
     if (ownsServer) server.closeAllConnections();
     await serverClosed;
     logger.info('gateway stopped');
@@ -180,7 +227,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     server,
     metricsRegistry: metrics.registry,
     get connectionCount() {
-      return registry.connectionCount;
+      return sessions.size;
     },
   };
 }

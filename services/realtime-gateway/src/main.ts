@@ -1,12 +1,16 @@
 import { createEventBus } from '@communities/broker';
 import { pino } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
+import { tokenVerifierFor } from './auth/token-verifier';
 import { loadConfig } from './config';
 import { createGateway } from './gateway';
 
-/** Wiring: config → logger → bus → gateway → listen; SIGTERM/SIGINT → stop(). */
+/** Wiring: config → keys → logger → bus → gateway → listen; SIGTERM/SIGINT → stop(). */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Fails fast without AUTH_JWT_KEYS: a separate gateway cannot verify anything without the
+  // api-service's keys, and a random key of its own would refuse every client.
+  const tokens = tokenVerifierFor(config);
   const logger = pino({ level: config.logLevel, base: { service: 'realtime-gateway' } });
   const bus = createEventBus({
     redisUrl: config.redisUrl,
@@ -14,7 +18,7 @@ async function main(): Promise<void> {
     publishTimeoutMs: config.publishTimeoutMs,
     connectionName: 'realtime-gateway',
   });
-  const gateway = createGateway({ config, logger, bus });
+  const gateway = createGateway({ config, logger, bus, tokens });
   collectDefaultMetrics({ register: gateway.metricsRegistry });
   const port = await gateway.start();
   logger.info(

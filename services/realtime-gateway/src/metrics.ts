@@ -9,8 +9,13 @@ export type DropReason =
   | 'slow_consumer'
   | 'ephemeral_backpressure';
 
-/** Why a client frame was refused (decode reasons plus transport-level ones). */
-export type InvalidFrameReason = DecodeRefusalReason | 'binary' | 'too_big' | 'protocol';
+/**
+ * Why a client frame was refused (decode reasons plus transport-level ones). `unauthenticated`:
+ * the socket was closed because its first frame, or the token in it, was refused, or it never
+ * authenticated; `rate_limited`: past WS_RATE_LIMIT_ACTIONS.
+ */
+export type InvalidFrameReason =
+  DecodeRefusalReason | 'binary' | 'too_big' | 'protocol' | 'unauthenticated' | 'rate_limited';
 
 export interface MetricSources {
   openConnections(): number;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import { type Duplex } from 'node:stream';
-import { type ErrorBody, type ErrorCode } from '@communities/contracts';
+import { AppError, type ErrorBody, type ErrorCode } from '@communities/contracts';
 import { type Logger } from 'pino';
 import { type WebSocket, type WebSocketServer } from 'ws';
+import { type Authenticator } from './auth/authenticator';
+import { tokenFromUpgrade } from './auth/token-source';
 import { type GatewayMetrics } from './metrics';
 import { parseWsPath } from './protocol/ws-path';
 
@@ -89,27 +91,93 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 export interface UpgradeContext {
   wss: WebSocketServer;
   logger: Logger;
-  /** Refuse new sockets with 503 (the gateway is stopping). */
+  authenticator: Authenticator;
+  /** True when the request's `Origin` may open a socket (see `createOriginPolicy`). */
+  originAllowed(origin: string | undefined, host: string | undefined): boolean;
+  /** False: refuse new sockets with 503 (not started yet, or stopping). */
   accepting(): boolean;
-  onSocket(socket: WebSocket, userId: string): void;
+  /** `authenticated`: the upgrade carried a valid token for `userId`. */
+  onSocket(socket: WebSocket, userId: string, authenticated: boolean): void;
 }
 
 /**
- * Handles every HTTP upgrade on the server: only `/ws/{user_id}` becomes a WebSocket; any other
- * path is answered 404 (400 for an unusable user id, 503 while stopping) and the socket closed.
+ * Handles every HTTP upgrade on the server. Only `/ws/{user_id}` becomes a WebSocket; refusals are
+ * answered with the house error body and the socket closed: 404 another path, 400 an unusable user
+ * id, 403 a foreign `Origin`, 401 a bad token in the `Authorization: Bearer` header or the `token`
+ * query parameter, 403 a valid token of another user, 503 before start and while stopping.
+ * Without any token the socket opens unauthenticated and must send `authenticate` first.
  */
 export function createUpgradeHandler(ctx: UpgradeContext) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => ctx.logger.debug({ err: error }, 'upgrade socket error'));
-    if (!ctx.accepting()) return refuseUpgrade(socket, 503);
-    const route = parseWsPath(req.url);
-    if (!route.ok) return refuseUpgrade(socket, route.status);
-    ctx.wss.handleUpgrade(req, socket, head, (ws) => ctx.onSocket(ws, route.userId));
+    void upgrade(ctx, req, socket, head).catch((error: unknown) => {
+      ctx.logger.error({ err: error }, 'upgrade failed');
+      refuseUpgrade(req, socket, 500, 'INTERNAL', 'internal error');
+    });
   };
 }
 
-function refuseUpgrade(socket: Duplex, status: number): void {
-  const text = STATUS_CODES[status] ?? 'Error';
+async function upgrade(
+  ctx: UpgradeContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  if (!ctx.accepting()) {
+    return refuseUpgrade(req, socket, 503, 'SERVICE_UNAVAILABLE', 'shutting down');
+  }
+  const route = parseWsPath(req.url);
+  if (!route.ok) {
+    return route.status === 404
+      ? refuseUpgrade(req, socket, 404, 'ROUTE_NOT_FOUND', 'WebSockets are at /ws/{user_id}')
+      : refuseUpgrade(req, socket, 400, 'VALIDATION_FAILED', 'unusable user id in the path');
+  }
+  // Not `headerValue`: an over-long Origin must be refused, not treated as absent.
+  if (!ctx.originAllowed(req.headers.origin, req.headers.host)) {
+    return refuseUpgrade(req, socket, 403, 'FORBIDDEN', 'origin not allowed');
+  }
+  const source = tokenFromUpgrade(req);
+  if (source.kind === 'malformed') {
+    return refuseUpgrade(req, socket, 401, 'UNAUTHENTICATED', 'expected Authorization: Bearer');
+  }
+  if (source.kind !== 'none') {
+    try {
+      await ctx.authenticator.authenticate(source.token, route.userId);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const status = error.code === 'FORBIDDEN' ? 403 : 401;
+      return refuseUpgrade(req, socket, status, error.code, error.message);
+    }
+    // Checked again: the gateway may have begun stopping while the token was verified.
+    if (!ctx.accepting()) {
+      return refuseUpgrade(req, socket, 503, 'SERVICE_UNAVAILABLE', 'shutting down');
+    }
+  }
+  ctx.wss.handleUpgrade(req, socket, head, (ws) =>
+    ctx.onSocket(ws, route.userId, source.kind !== 'none'),
+  );
+}
+
+/** An HTTP answer instead of the upgrade, with the house error body, then the socket closed. */
+function refuseUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  status: number,
+  code: ErrorCode,
+  message: string,
+): void {
+  if (socket.destroyed) return;
+  const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+  const errorBody: ErrorBody = { error: { code, message, request_id: requestId } };
+  const body = JSON.stringify(errorBody);
+  const headers = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    'Connection: close',
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    ...(status === 401 ? ['WWW-Authenticate: Bearer error="invalid_token"'] : []),
+  ];
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
 }

@@ -1,5 +1,6 @@
 import { type EventBus } from '@communities/broker';
 import { eventually } from '@communities/test-support';
+import { accessToken, joinCommunity, joinThread } from './support/auth';
 import { type Backend, type RunningGateway, startGateway } from './support/harness';
 import { communityDeletedEvent, memberJoinedEvent, newId, newMessageEvent } from './support/events';
 import { TestClient } from './support/test-client';
@@ -15,8 +16,9 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   let a: RunningGateway;
   let b: RunningGateway;
   const clients: TestClient[] = [];
-  const connect = async (gateway: RunningGateway, userId: string): Promise<TestClient> => {
-    const client = await TestClient.connect(gateway.port, userId);
+  /** An authenticated member (token in the Authorization header). */
+  const connect = async (gateway: RunningGateway, userId = newId()): Promise<TestClient> => {
+    const client = await TestClient.connect(gateway.port, userId, await accessToken(userId));
     clients.push(client);
     return client;
   };
@@ -38,9 +40,9 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   });
 
   it('delivers an event the api publishes on a thread to a client that joined it', async () => {
-    const thread = newId();
-    const alice = await connect(a, 'alice');
-    const ack = await alice.ack({ action: 'join_thread', thread_id: thread });
+    const [thread, aliceId] = [newId(), newId()];
+    const alice = await connect(a, aliceId);
+    const ack = await alice.ack(await joinThread(aliceId, thread));
     expect(ack).toEqual({
       type: 'ack',
       action: 'join_thread',
@@ -53,16 +55,16 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   });
 
   it('delivers community events to clients that joined the community', async () => {
-    const community = newId();
-    const bob = await connect(b, 'bob');
-    await bob.ack({ action: 'join_community', community_id: community });
+    const [community, bobId] = [newId(), newId()];
+    const bob = await connect(b, bobId);
+    await bob.ack(await joinCommunity(bobId, community));
     const event = memberJoinedEvent(community);
     await api.publish(event);
     expect(await bob.waitFor((frame) => frame.id === event.id)).toEqual(event);
   });
 
   it('delivers global notifications to every client without a join', async () => {
-    const [alice, bob] = [await connect(a, 'alice'), await connect(b, 'bob')];
+    const [alice, bob] = [await connect(a), await connect(b)];
     const event = communityDeletedEvent();
     await api.publish(event);
     await alice.waitFor((frame) => frame.id === event.id);
@@ -70,21 +72,25 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   });
 
   it('shows typing on another gateway and in the same gateway, but not to the sender', async () => {
-    const thread = newId();
+    const [thread, aliceId, carolId, bobId] = [newId(), newId(), newId(), newId()];
     const [alice, carol, bob] = [
-      await connect(a, 'alice'),
-      await connect(a, 'carol'),
-      await connect(b, 'bob'),
+      await connect(a, aliceId),
+      await connect(a, carolId),
+      await connect(b, bobId),
     ];
-    for (const client of [alice, carol, bob])
-      await client.ack({ action: 'join_thread', thread_id: thread });
+    for (const [client, id] of [
+      [alice, aliceId],
+      [carol, carolId],
+      [bob, bobId],
+    ] as const)
+      await client.ack(await joinThread(id, thread));
 
     // The frame's user_id is ignored: the connection's user is authoritative.
-    await alice.ack({ action: 'typing', thread_id: thread, user_id: 'mallory' });
+    await alice.ack({ action: 'typing', thread_id: thread, user_id: newId() });
     const seen = await bob.waitFor((frame) => frame.type === 'typing');
     expect(seen).toMatchObject({
       channel: `thread:${thread}`,
-      data: { thread_id: thread, user_id: 'alice' },
+      data: { thread_id: thread, user_id: aliceId },
     });
     await carol.waitFor((frame) => frame.type === 'typing');
     await alice.ack({ action: 'stop_typing', thread_id: thread });
@@ -97,10 +103,10 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   });
 
   it('stops delivering a thread after leave_thread', async () => {
-    const [thread, other] = [newId(), newId()];
-    const alice = await connect(a, 'alice');
-    await alice.ack({ action: 'join_thread', thread_id: thread });
-    await alice.ack({ action: 'join_thread', thread_id: other });
+    const [thread, other, aliceId] = [newId(), newId(), newId()];
+    const alice = await connect(a, aliceId);
+    await alice.ack(await joinThread(aliceId, thread));
+    await alice.ack(await joinThread(aliceId, other));
     const before = newMessageEvent(thread);
     await api.publish(before);
     await alice.waitFor((frame) => frame.id === before.id);
@@ -117,11 +123,12 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   it('drops the broker subscription when the last local socket leaves or disconnects', async () => {
     const thread = newId();
     const channel = `thread:${thread}`;
-    const [a1, a2, b1] = [await connect(a, 'a1'), await connect(a, 'a2'), await connect(b, 'b1')];
-    await a1.ack({ action: 'join_thread', thread_id: thread });
-    await a2.ack({ action: 'join_thread', thread_id: thread });
+    const [a1Id, a2Id, b1Id] = [newId(), newId(), newId()];
+    const [a1, a2, b1] = [await connect(a, a1Id), await connect(a, a2Id), await connect(b, b1Id)];
+    await a1.ack(await joinThread(a1Id, thread));
+    await a2.ack(await joinThread(a2Id, thread));
     expect(await backend.numsub(channel)).toBe(1);
-    await b1.ack({ action: 'join_thread', thread_id: thread });
+    await b1.ack(await joinThread(b1Id, thread));
     expect(await backend.numsub(channel)).toBe(2);
 
     await a1.ack({ action: 'leave_thread', thread_id: thread });
@@ -133,7 +140,8 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   });
 
   it('answers malformed frames with error frames and keeps the socket open', async () => {
-    const alice = await connect(a, 'alice');
+    const aliceId = newId();
+    const alice = await connect(a, aliceId);
     alice.send('{"action": "join_thread",');
     expect(await alice.waitFor((f) => f.type === 'error')).toMatchObject({ code: 'INVALID_JSON' });
     expect(await alice.request({ action: 'fly' })).toMatchObject({
@@ -151,12 +159,12 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
     });
     alice.send(Buffer.from('{"action":"join_thread"}'), true);
     await alice.waitFor((f) => f.code === 'UNSUPPORTED_MEDIA_TYPE');
-    await alice.ack({ action: 'join_thread', thread_id: newId() });
+    await alice.ack(await joinThread(aliceId, newId()));
     expect(alice.isOpen).toBe(true);
   });
 
   it('closes the socket with 1009 when a frame exceeds the size limit', async () => {
-    const alice = await connect(a, 'alice');
+    const alice = await connect(a);
     alice.send(
       JSON.stringify({ action: 'join_thread', thread_id: newId(), ref: 'x'.repeat(2000) }),
     );
@@ -167,8 +175,9 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
   });
 
   it('closes every socket with 1001 when the gateway stops', async () => {
-    const [alice, carol] = [await connect(a, 'alice'), await connect(a, 'carol')];
-    await alice.ack({ action: 'join_thread', thread_id: newId() });
+    const aliceId = newId();
+    const [alice, carol] = [await connect(a, aliceId), await connect(a)];
+    await alice.ack(await joinThread(aliceId, newId()));
     await a.gateway.stop();
     expect((await alice.closed).code).toBe(1001);
     expect((await carol.closed).code).toBe(1001);

@@ -1,22 +1,18 @@
 import { InProcessEventBus } from '@communities/broker';
 import { eventually } from '@communities/test-support';
 import { pino } from 'pino';
-import { WebSocket } from 'ws';
+import { accessToken } from './support/auth';
+import { newId } from './support/events';
 import { type RunningGateway, startGateway } from './support/harness';
 import { TestClient } from './support/test-client';
 
-/** Resolves with the HTTP status a WebSocket upgrade on `path` was refused with. */
-function refusedUpgrade(port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`);
-    socket.on('error', () => undefined);
-    socket.once('unexpected-response', (req, res) => {
-      resolve(res.statusCode ?? 0);
-      req.destroy();
-    });
-    socket.once('open', () => reject(new Error(`upgrade on ${path} was accepted`)));
-  });
-}
+const refusedUpgrade = async (port: number, path: string): Promise<number> =>
+  (await TestClient.refusalOfPath(port, path)).status;
+
+const connect = async (port: number): Promise<TestClient> => {
+  const userId = newId();
+  return TestClient.connect(port, userId, await accessToken(userId));
+};
 
 describe('realtime-gateway HTTP endpoints', () => {
   let gateway: RunningGateway;
@@ -44,7 +40,7 @@ describe('realtime-gateway HTTP endpoints', () => {
   });
 
   it('exposes connection and channel gauges on /metrics', async () => {
-    const client = await TestClient.connect(gateway.port, 'alice');
+    const client = await connect(gateway.port);
     clients.push(client);
     const text = await (await fetch(gateway.url('/metrics'))).text();
     expect(text).toMatch(/^gateway_open_connections 1$/m);
@@ -60,22 +56,34 @@ describe('realtime-gateway HTTP endpoints', () => {
     expect(document.asyncapi).toBe('3.0.0');
   });
 
-  it('upgrades only /ws/{user_id}', async () => {
+  it('upgrades only /ws/{user_id}, refusing other paths with the house error body', async () => {
     expect(await refusedUpgrade(gateway.port, '/socket')).toBe(404);
     expect(await refusedUpgrade(gateway.port, '/ws/')).toBe(404);
     expect(await refusedUpgrade(gateway.port, '/ws/a%00b')).toBe(400);
+    const refusal = await TestClient.refusalOfPath(gateway.port, '/socket');
+    expect(refusal.body).toMatchObject({ error: { code: 'ROUTE_NOT_FOUND' } });
+    clients.push(await connect(gateway.port));
   });
 
   it('terminates a peer that stops answering pings', async () => {
-    const client = await TestClient.connect(gateway.port, 'sleepy');
+    const client = await connect(gateway.port);
     expect(gateway.gateway.connectionCount).toBe(1);
     client.socket.pause(); // no more reads, so no pongs
     await eventually(() => gateway.gateway.connectionCount === 0);
     client.socket.terminate();
   });
 
-  it('reports not ready and refuses new sockets once stopping', async () => {
+  it('reports not ready once stopping', async () => {
     await gateway.gateway.stop();
     expect(gateway.gateway.ready()).toBe(false);
+  });
+
+  it('counts unauthenticated sockets as open connections but not as channel members', async () => {
+    const waiting = await TestClient.open(gateway.port, newId());
+    clients.push(waiting);
+    expect(gateway.gateway.connectionCount).toBe(1);
+    const text = await (await fetch(gateway.url('/metrics'))).text();
+    expect(text).toMatch(/^gateway_open_connections 1$/m);
+    expect(text).toMatch(/^gateway_channel_subscriptions 0$/m);
   });
 });

@@ -4,6 +4,7 @@ import { type Backend, type RunningGateway, redisBackend, startGateway } from '.
 import { newId, newMessageEvent } from './support/events';
 import { RedisServerProcess, hasRedisServerBinary } from '@communities/test-support';
 import { TestClient } from './support/test-client';
+import { accessToken, joinThread } from './support/auth';
 
 // Kills and restarts a redis-server of its own; runs wherever the Redis suites run.
 const describeOwnRedis =
@@ -18,13 +19,14 @@ describeOwnRedis('realtime-gateway when Redis restarts', () => {
   let api: EventBus;
   let gateway: RunningGateway;
   let alice: TestClient;
+  const aliceId = newId();
 
   beforeEach(async () => {
     server = await RedisServerProcess.start();
     backend = redisBackend(server.url, 300);
     api = backend.openBus();
     gateway = await startGateway(backend.openBus());
-    alice = await TestClient.connect(gateway.port, 'alice');
+    alice = await TestClient.connect(gateway.port, aliceId, await accessToken(aliceId));
   });
 
   afterEach(async () => {
@@ -45,7 +47,7 @@ describeOwnRedis('realtime-gateway when Redis restarts', () => {
 
   it('resumes delivery to already-joined clients without them doing anything', async () => {
     const thread = newId();
-    await alice.ack({ action: 'join_thread', thread_id: thread });
+    await alice.ack(await joinThread(aliceId, thread));
     await server.kill();
     await eventually(() => !gateway.gateway.ready());
     await server.restart();
@@ -63,7 +65,7 @@ describeOwnRedis('realtime-gateway when Redis restarts', () => {
 
   it('answers typing with SERVICE_UNAVAILABLE while Redis is down', async () => {
     const thread = newId();
-    await alice.ack({ action: 'join_thread', thread_id: thread });
+    await alice.ack(await joinThread(aliceId, thread));
     await server.kill();
     await eventually(() => !gateway.gateway.ready());
     const answer = await alice.request({ action: 'typing', thread_id: thread });

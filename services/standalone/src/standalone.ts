@@ -2,6 +2,7 @@ import {
   createApiService,
   createLogger,
   loadApiConfig,
+  tokenServiceFor,
   type ApiService,
 } from '@communities/api-service';
 import { createEventBus, type EventBus } from '@communities/broker';
@@ -34,7 +35,8 @@ export interface Standalone {
 export async function createStandalone(
   env: Record<string, string | undefined> = process.env,
 ): Promise<Standalone> {
-  const apiConfig = loadApiConfig(env);
+  // One process: without AUTH_JWT_KEYS a random key serves (sessions end at restart).
+  const apiConfig = loadApiConfig(env, { sharedKeysInProduction: false });
   // One port for both; the gateway reads its own settings (WS_*) from the same environment.
   const gatewayConfig = loadGatewayConfig({ ...env, PORT: String(apiConfig.PORT) });
   const logger = createLogger(apiConfig.LOG_LEVEL, 'standalone');
@@ -53,6 +55,10 @@ export async function createStandalone(
     if (!late.gateway?.handleHttp(req, res)) next();
   });
 
+  // One signer and verifier for both halves: with no AUTH_JWT_KEYS the per-process random key
+  // is then the same key on both sides.
+  const tokens = tokenServiceFor(apiConfig, logger);
+
   // Read by `/metrics` at scrape time; the gateway's registry is appended once it exists.
   const metricsRegistries: Gateway['metricsRegistry'][] = [];
 
@@ -61,6 +67,7 @@ export async function createStandalone(
     ready: () => late.gateway?.ready() ?? false,
     extraRouter: gatewayRoutes,
     metricsRegistries,
+    tokens,
   });
   const ws = createGateway({
     config: gatewayConfig,
@@ -68,6 +75,7 @@ export async function createStandalone(
     bus,
     server: api.server,
     ownsBus: false,
+    tokens,
   });
   late.gateway = ws;
   metricsRegistries.push(ws.metricsRegistry);

@@ -1,10 +1,18 @@
-import { createApiService, loadApiConfig, type ApiService } from '@communities/api-service';
+import { randomBytes } from 'node:crypto';
+import {
+  createApiService,
+  loadApiConfig,
+  tokenServiceFor,
+  type ApiService,
+} from '@communities/api-service';
 import { createEventBus } from '@communities/broker';
 import {
   DomainEvent,
   GLOBAL_CHANNEL,
+  GrantResponse,
   Message,
-  MembershipResult,
+  SubscriptionRevokedFrame,
+  TokenPair,
   communityChannel,
   threadChannel,
 } from '@communities/contracts';
@@ -20,9 +28,21 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { storeEnv, type StoreEnv } from './support/backends';
-import { RestClient } from './support/rest-client';
+import { isNewMessage, joinCommunity, joinThread, messageContentsOn } from './support/realtime';
+import {
+  NO_RATE_LIMITS_ENV,
+  RestClient,
+  TEST_AUTH_ENV,
+  TEST_PASSWORD,
+} from './support/rest-client';
 
 const logger = pino({ level: 'silent' });
+
+/**
+ * The one key ring of this stack: the api-service signs with it, both gateways verify with it, as
+ * AUTH_JWT_KEYS would be set on every process of a deployment. Random per run.
+ */
+const AUTH_JWT_KEYS = `split-test:${randomBytes(32).toString('base64url')}`;
 
 interface RunningGateway {
   name: string;
@@ -32,7 +52,7 @@ interface RunningGateway {
 
 /** A gateway as its own process would run it: its own bus (own Redis connections), port 0. */
 async function startGateway(name: string, redisUrl: string): Promise<RunningGateway> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', AUTH_JWT_KEYS });
   const bus = createEventBus({ redisUrl, logger, connectionName: `test-gateway-${name}` });
   const gateway = createGateway({ config, logger, bus });
   const port = await gateway.start();
@@ -54,11 +74,17 @@ function envelope(type: string, channel: string, data: unknown) {
 const typesOn = (client: WsTestClient, channel: string): unknown[] =>
   client.eventsOn(channel).map((event) => event.type);
 
+const isRevoked =
+  (channel: string) =>
+  (frame: WsFrame): boolean =>
+    frame.type === 'subscription_revoked' && frame.channel === channel;
+
 /**
  * The production topology in one test process: one api-service (REST, publish-only on Redis) and
- * two realtime gateways, each with its own Redis connections, talking only through Redis. Every
- * event here is caused by a real REST call and observed by a real WebSocket client. "Nothing
- * arrives" is proven by a later marker event on the same socket, never by waiting.
+ * two realtime gateways, each with its own Redis connections, talking only through Redis and
+ * sharing nothing but AUTH_JWT_KEYS. Every event here is caused by a real REST call and observed
+ * by a real WebSocket client of a member who logged in over REST. "Nothing arrives" is proven by a
+ * later marker event on the same socket, never by waiting.
  */
 describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways over Redis', () => {
   const redisUrl = backendUrl('REDIS_URL') ?? '';
@@ -70,8 +96,9 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
   let probe: Redis;
   const clients: WsTestClient[] = [];
 
-  const connect = async (gateway: RunningGateway, userId: string): Promise<WsTestClient> => {
-    const client = await WsTestClient.connect(gateway.port, userId);
+  /** A socket of `member` (made by `rest.createMember`) on one gateway, authenticated. */
+  const connect = async (gateway: RunningGateway, member: string): Promise<WsTestClient> => {
+    const client = await WsTestClient.connect(gateway.port, member, rest.tokenOf(member));
     clients.push(client);
     return client;
   };
@@ -87,6 +114,10 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       REDIS_URL: redisUrl,
+      AUTH_JWT_KEYS,
+      ...TEST_AUTH_ENV,
+      // The counters would live in the shared Redis: see NO_RATE_LIMITS_ENV.
+      ...NO_RATE_LIMITS_ENV,
       ...store.env,
     });
     api = await createApiService(config, logger);
@@ -113,64 +144,77 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
     expect(api.bus.constructor.name).toBe('RedisEventBus');
   });
 
+  it('authenticates on both gateways the access token the api-service issued, and refuses one signed with another key', async () => {
+    const alice = await rest.createMember();
+    await connect(a, alice.id);
+    await connect(b, alice.id);
+
+    const otherKeys = loadApiConfig({
+      AUTH_JWT_KEYS: `other:${randomBytes(32).toString('base64url')}`,
+    });
+    const forged = await tokenServiceFor(otherKeys, logger).signAccess(alice.id, 0);
+    for (const { port } of [a, b]) {
+      const refusal = await WsTestClient.refusal(port, alice.id, {
+        headers: { authorization: `Bearer ${forged.token}` },
+      });
+      expect(refusal).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
+    }
+  });
+
   describe('thread events', () => {
     it('delivers new_message, message_updated and message_deleted, as REST answered them, to a client on gateway A', async () => {
       const { owner, thread } = await rest.seedThread();
       const channel = threadChannel(thread.id);
-      const alice = await connect(a, 'alice');
-      await alice.ack({ action: 'join_thread', thread_id: thread.id });
+      const alice = await rest.createMember();
+      const socket = await connect(a, alice.id);
+      await joinThread(rest, socket, alice.id, thread.id);
 
       const posted = await rest.postMessage(thread.id, owner.id, 'first draft');
-      const created = await alice.waitFor(
-        (f) =>
-          f.type === 'new_message' && (f.data as { message: Message }).message.id === posted.id,
-      );
+      const created = await socket.waitFor(isNewMessage(posted.id));
       expect(created).toEqual(envelope('new_message', channel, { message: posted }));
       expect(DomainEvent.safeParse(created).success).toBe(true);
 
       const edited = Message.parse(
-        await rest.expect(200, 'PUT', `/api/messages/${posted.id}`, { content: 'final' }),
+        await rest.expect(200, 'PUT', `/api/messages/${posted.id}`, { content: 'final' }, owner.id),
       );
       expect(edited).toMatchObject({ id: posted.id, content: 'final', is_edited: true });
-      const updated = await alice.waitFor((f) => f.type === 'message_updated');
+      const updated = await socket.waitFor((f) => f.type === 'message_updated');
       expect(updated).toEqual(envelope('message_updated', channel, { message: edited }));
 
-      await rest.expect(204, 'DELETE', `/api/messages/${posted.id}`);
-      const deleted = await alice.waitFor((f) => f.type === 'message_deleted');
+      await rest.expect(204, 'DELETE', `/api/messages/${posted.id}`, undefined, owner.id);
+      const deleted = await socket.waitFor((f) => f.type === 'message_deleted');
       expect(deleted).toEqual(
         envelope('message_deleted', channel, { message_id: posted.id, thread_id: thread.id }),
       );
 
-      expect(typesOn(alice, channel)).toEqual([
+      expect(typesOn(socket, channel)).toEqual([
         'new_message',
         'message_updated',
         'message_deleted',
       ]);
-      expect(new Set(alice.eventsOn(channel).map((e) => e.id)).size).toBe(3);
+      expect(new Set(socket.eventsOn(channel).map((e) => e.id)).size).toBe(3);
     });
 
     it('shows typing from a client on gateway A to a client on gateway B, never back to the sender', async () => {
       const { owner, thread } = await rest.seedThread();
       const channel = threadChannel(thread.id);
-      const alice = await connect(a, 'alice');
-      const bob = await connect(b, 'bob');
-      await alice.ack({ action: 'join_thread', thread_id: thread.id });
-      await bob.ack({ action: 'join_thread', thread_id: thread.id });
+      const [aliceMember, bobMember] = [await rest.createMember(), await rest.createMember()];
+      const alice = await connect(a, aliceMember.id);
+      const bob = await connect(b, bobMember.id);
+      await joinThread(rest, alice, aliceMember.id, thread.id);
+      await joinThread(rest, bob, bobMember.id, thread.id);
 
       await alice.ack({ action: 'typing', thread_id: thread.id });
       const typing = await bob.waitFor((f) => f.type === 'typing');
       expect(typing).toEqual(
-        envelope('typing', channel, { thread_id: thread.id, user_id: 'alice' }),
+        envelope('typing', channel, { thread_id: thread.id, user_id: aliceMember.id }),
       );
       await alice.ack({ action: 'stop_typing', thread_id: thread.id });
       await bob.waitFor((f) => f.type === 'stop_typing');
 
       // Published after the typing pair on the same channel: once it is here, they would be too.
       const marker = await rest.postMessage(thread.id, owner.id, 'marker');
-      await alice.waitFor(
-        (f) =>
-          f.type === 'new_message' && (f.data as { message: Message }).message.id === marker.id,
-      );
+      await alice.waitFor(isNewMessage(marker.id));
       expect(typesOn(alice, channel)).toEqual(['new_message']);
       expect(typesOn(bob, channel)).toEqual(['typing', 'stop_typing', 'new_message']);
     });
@@ -178,35 +222,33 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
     it('delivers nothing more of a thread after leave_thread', async () => {
       const { owner, community, thread } = await rest.seedThread();
       const other = await rest.createThread(community.id, owner.id);
-      const alice = await connect(a, 'alice');
-      await alice.ack({ action: 'join_thread', thread_id: thread.id });
-      await alice.ack({ action: 'join_thread', thread_id: other.id });
+      const alice = await rest.createMember();
+      const socket = await connect(a, alice.id);
+      await joinThread(rest, socket, alice.id, thread.id);
+      await joinThread(rest, socket, alice.id, other.id);
       const before = await rest.postMessage(thread.id, owner.id, 'before');
-      await alice.waitFor(
-        (f) => f.type === 'new_message' && f.channel === threadChannel(thread.id),
-      );
+      await socket.waitFor(isNewMessage(before.id));
 
-      await alice.ack({ action: 'leave_thread', thread_id: thread.id });
+      await socket.ack({ action: 'leave_thread', thread_id: thread.id });
       await rest.postMessage(thread.id, owner.id, 'after');
       await rest.postMessage(other.id, owner.id, 'marker');
-      await alice.waitFor((f) => f.channel === threadChannel(other.id));
+      await socket.waitFor((f) => f.channel === threadChannel(other.id));
 
-      const seen = alice.eventsOn(threadChannel(thread.id));
-      expect(seen.map((e) => (e.data as { message: Message }).message.content)).toEqual([
-        before.content,
-      ]);
+      expect(messageContentsOn(socket, threadChannel(thread.id))).toEqual([before.content]);
     });
 
     it('drops the Redis subscription of a thread once the last socket on every gateway is gone', async () => {
       const { thread } = await rest.seedThread();
       const channel = threadChannel(thread.id);
-      const [a1, a2, b1] = [await connect(a, 'a1'), await connect(a, 'a2'), await connect(b, 'b1')];
+      const members = [await rest.createMember(), await rest.createMember()];
+      const [m1, m2] = members.map((member) => member.id) as [string, string];
+      const [a1, a2, b1] = [await connect(a, m1), await connect(a, m2), await connect(b, m1)];
       expect(await numsub(channel)).toBe(0);
 
-      await a1.ack({ action: 'join_thread', thread_id: thread.id });
-      await a2.ack({ action: 'join_thread', thread_id: thread.id });
+      await joinThread(rest, a1, m1, thread.id);
+      await joinThread(rest, a2, m2, thread.id);
       expect(await numsub(channel)).toBe(1);
-      await b1.ack({ action: 'join_thread', thread_id: thread.id });
+      await joinThread(rest, b1, m1, thread.id);
       expect(await numsub(channel)).toBe(2);
 
       await a1.ack({ action: 'leave_thread', thread_id: thread.id });
@@ -223,24 +265,17 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
       const owner = await rest.createMember();
       const community = await rest.createCommunity(owner.id);
       const channel = communityChannel(community.id);
-      const alice = await connect(a, 'alice');
-      const bob = await connect(b, 'bob');
-      await alice.ack({ action: 'join_community', community_id: community.id });
-      await bob.ack({ action: 'join_community', community_id: community.id });
+      const [aliceMember, bobMember] = [await rest.createMember(), await rest.createMember()];
+      const alice = await connect(a, aliceMember.id);
+      const bob = await connect(b, bobMember.id);
+      await joinCommunity(rest, alice, aliceMember.id, community.id);
+      await joinCommunity(rest, bob, bobMember.id, community.id);
 
       const thread = await rest.createThread(community.id, owner.id);
       const newcomer = await rest.createMember();
-      const joined = MembershipResult.parse(
-        await rest.expect(200, 'POST', `/api/communities/${community.id}/join`, {
-          member_id: newcomer.id,
-        }),
-      );
+      const joined = await rest.join(community.id, newcomer.id);
       expect(joined.member_count).toBe(2);
-      const left = MembershipResult.parse(
-        await rest.expect(200, 'POST', `/api/communities/${community.id}/leave`, {
-          member_id: newcomer.id,
-        }),
-      );
+      const left = await rest.leave(community.id, newcomer.id);
       expect(left.member_count).toBe(1);
 
       const membership = { community_id: community.id, member_id: newcomer.id };
@@ -256,11 +291,12 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
 
     it('delivers community_created and community_deleted to every socket via global:notifications', async () => {
       const owner = await rest.createMember();
-      const alice = await connect(a, 'alice');
-      const bob = await connect(b, 'bob');
+      const [aliceMember, bobMember] = [await rest.createMember(), await rest.createMember()];
+      const alice = await connect(a, aliceMember.id);
+      const bob = await connect(b, bobMember.id);
 
       const community = await rest.createCommunity(owner.id);
-      await rest.expect(204, 'DELETE', `/api/communities/${community.id}`);
+      await rest.expect(204, 'DELETE', `/api/communities/${community.id}`, undefined, owner.id);
 
       for (const client of [alice, bob]) {
         const deleted = await client.waitFor(
@@ -281,26 +317,191 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
     });
   });
 
+  describe('access control across processes', () => {
+    it('gives a non-member no grant for a private community and refuses their join, while a member receives its new_message on both gateways', async () => {
+      const [member, outsider] = [await rest.createMember(), await rest.createMember()];
+      const { owner, community, thread } = await rest.seedPrivateThread([member]);
+      const channel = threadChannel(thread.id);
+      // The outsider's marker: a public thread on the same socket.
+      const { owner: publicOwner, thread: publicThread } = await rest.seedThread();
+
+      const denied = await rest.call(
+        'POST',
+        '/api/realtime/grants',
+        { channels: [channel] },
+        outsider.id,
+      );
+      expect(denied.status).toBe(404);
+      expect(denied.body).toMatchObject({ error: { code: 'THREAD_NOT_FOUND' } });
+      const deniedCommunity = await rest.call(
+        'POST',
+        '/api/realtime/grants',
+        { channels: [communityChannel(community.id)] },
+        outsider.id,
+      );
+      expect(deniedCommunity.status).toBe(404);
+      expect(deniedCommunity.body).toMatchObject({ error: { code: 'COMMUNITY_NOT_FOUND' } });
+
+      // On gateway A, where a member's socket holds the thread's subscription.
+      const memberOnA = await connect(a, member.id);
+      const memberOnB = await connect(b, member.id);
+      await joinThread(rest, memberOnA, member.id, thread.id);
+      await joinThread(rest, memberOnB, member.id, thread.id);
+      const intruder = await connect(a, outsider.id);
+      expect(await intruder.request({ action: 'join_thread', thread_id: thread.id })).toMatchObject(
+        { type: 'error', code: 'FORBIDDEN' },
+      );
+      // A grant is the member's own: the outsider cannot use it.
+      const borrowed = await rest.grant(member.id, channel);
+      expect(
+        await intruder.request({ action: 'join_thread', thread_id: thread.id, grant: borrowed }),
+      ).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+      await joinThread(rest, intruder, outsider.id, publicThread.id);
+
+      const secret = await rest.postMessage(thread.id, owner.id, 'members only');
+      for (const socket of [memberOnA, memberOnB]) {
+        expect(await socket.waitFor(isNewMessage(secret.id))).toEqual(
+          envelope('new_message', channel, { message: secret }),
+        );
+      }
+      const marker = await rest.postMessage(publicThread.id, publicOwner.id, 'marker');
+      await intruder.waitFor(isNewMessage(marker.id));
+      expect(intruder.eventsOn(channel)).toEqual([]);
+    });
+
+    it('ends the subscriptions of a member who leaves a private community on both gateways within 1 s, while a remaining member still receives the thread', async () => {
+      const [leaver, stayer] = [await rest.createMember(), await rest.createMember()];
+      const { owner, community, thread } = await rest.seedPrivateThread([leaver, stayer]);
+      const channel = threadChannel(thread.id);
+      const ofCommunity = communityChannel(community.id);
+      // The leaver's marker: a public thread, which leaving the private community does not touch.
+      const { owner: publicOwner, thread: publicThread } = await rest.seedThread();
+
+      const leaverSockets = [await connect(a, leaver.id), await connect(b, leaver.id)];
+      for (const socket of leaverSockets) {
+        await joinThread(rest, socket, leaver.id, thread.id);
+        await joinCommunity(rest, socket, leaver.id, community.id);
+        await joinThread(rest, socket, leaver.id, publicThread.id);
+      }
+      // On gateway B, beside one of the leaver's sockets.
+      const remaining = await connect(b, stayer.id);
+      await joinThread(rest, remaining, stayer.id, thread.id);
+      const before = await rest.postMessage(thread.id, owner.id, 'before');
+      for (const socket of [...leaverSockets, remaining]) {
+        await socket.waitFor(isNewMessage(before.id));
+      }
+
+      // The 1 s runs from before the REST call.
+      const revoked = leaverSockets.flatMap((socket) => [
+        socket.waitFor(isRevoked(channel), 1000),
+        socket.waitFor(isRevoked(ofCommunity), 1000),
+      ]);
+      const left = await rest.leave(community.id, leaver.id);
+      expect(left).toMatchObject({ is_member: false, changed: true });
+      for (const frame of await Promise.all(revoked)) {
+        expect(SubscriptionRevokedFrame.parse(frame)).toEqual({
+          type: 'subscription_revoked',
+          channel: frame.channel,
+          reason: 'left',
+        });
+      }
+
+      const after = await rest.postMessage(thread.id, owner.id, 'after');
+      expect(await remaining.waitFor(isNewMessage(after.id))).toEqual(
+        envelope('new_message', channel, { message: after }),
+      );
+      const marker = await rest.postMessage(publicThread.id, publicOwner.id, 'marker');
+      for (const socket of leaverSockets) {
+        await socket.waitFor(isNewMessage(marker.id));
+        expect(socket.isOpen).toBe(true);
+        expect(messageContentsOn(socket, channel)).toEqual(['before']);
+      }
+      expect(messageContentsOn(remaining, channel)).toEqual(['before', 'after']);
+
+      // Joining again needs a new grant, which the api-service no longer gives.
+      const regrant = await rest.call(
+        'POST',
+        '/api/realtime/grants',
+        { channels: [channel] },
+        leaver.id,
+      );
+      expect(regrant.status).toBe(404);
+    });
+
+    it("closes every socket of a deactivated member with 4401 on both gateways, and no one else's", async () => {
+      const [quitter, bystander] = [await rest.createMember(), await rest.createMember()];
+      const { owner, thread } = await rest.seedThread();
+      const quitterSockets = [await connect(a, quitter.id), await connect(b, quitter.id)];
+      const other = await connect(a, bystander.id);
+      await joinThread(rest, other, bystander.id, thread.id);
+
+      await rest.expect(204, 'DELETE', `/api/members/${quitter.id}`, undefined, quitter.id);
+
+      for (const socket of quitterSockets) {
+        expect((await socket.waitForClose()).code).toBe(4401);
+      }
+      const message = await rest.postMessage(thread.id, owner.id, 'still here');
+      await other.waitFor(isNewMessage(message.id));
+      expect(other.isOpen).toBe(true);
+      // The api-service refuses the token as well.
+      const stale = await rest.call('GET', `/api/members/${quitter.id}`, undefined, quitter.id);
+      expect(stale.status).toBe(401);
+    });
+  });
+
   describe('the spec example, on each gateway', () => {
     it.each(['a', 'b'])(
-      'a plain WebSocket on gateway %s that joined a thread receives new_message after a REST post',
+      'a plain WebSocket on gateway %s that logged in, authenticated and joined a thread with a grant receives new_message after a REST post',
       async (name) => {
         const { port } = name === 'a' ? a : b;
         const { owner, thread } = await rest.seedThread();
+        const reader = await rest.createMember();
         const received: WsFrame[] = [];
 
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/spec-user-${name}`);
+        // As in the README: log in, ask for a grant, authenticate with the first frame.
+        const post = async (path: string, body: unknown, token?: string): Promise<unknown> => {
+          const response = await fetch(`${rest.baseUrl}${path}`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(token && { authorization: `Bearer ${token}` }),
+            },
+            body: JSON.stringify(body),
+          });
+          expect(response.status).toBe(200);
+          return response.json();
+        };
+        const login = TokenPair.parse(
+          await post('/api/auth/login', { login: reader.username, password: TEST_PASSWORD }),
+        );
+        const { grants } = GrantResponse.parse(
+          await post(
+            '/api/realtime/grants',
+            { channels: [threadChannel(thread.id)] },
+            login.access_token,
+          ),
+        );
+
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/${login.member_id}`);
         const closed = new Promise((resolve) => ws.once('close', resolve));
-        // As in the spec; `ws` hands a text frame to `onmessage` as a string.
+        ws.onopen = () => {
+          ws.send(JSON.stringify({ action: 'authenticate', token: login.access_token }));
+        };
+        // `ws` hands a text frame to `onmessage` as a string.
         ws.onmessage = function (event) {
-          received.push(JSON.parse(event.data as string) as WsFrame);
+          const frame = JSON.parse(event.data as string) as WsFrame;
+          received.push(frame);
+          if (frame.type === 'connected') {
+            ws.send(
+              JSON.stringify({
+                action: 'join_thread',
+                thread_id: thread.id,
+                grant: grants[0]!.grant,
+              }),
+            );
+          }
         };
         try {
-          await new Promise((resolve, reject) => {
-            ws.onopen = resolve;
-            ws.onerror = reject;
-          });
-          ws.send(JSON.stringify({ action: 'join_thread', thread_id: thread.id }));
           await eventually(() =>
             received.some((f) => f.type === 'ack' && f.action === 'join_thread'),
           );
@@ -310,7 +511,10 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
           expect(received.find((f) => f.type === 'new_message')).toEqual(
             envelope('new_message', threadChannel(thread.id), { message }),
           );
-          expect(received[0]).toEqual({ type: 'connected', user_id: `spec-user-${name}` });
+          expect(received.slice(0, 2)).toEqual([
+            { type: 'ack', action: 'authenticate' },
+            { type: 'connected', user_id: reader.id },
+          ]);
         } finally {
           ws.close();
           await closed;

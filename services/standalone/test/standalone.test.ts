@@ -20,14 +20,13 @@ import {
 } from '@communities/test-support';
 import { pino } from 'pino';
 import { mongoStoreEnv, type StoreEnv } from './support/backends';
-import { RestClient } from './support/rest-client';
-
-const isNewMessage = (id: string) => (frame: Record<string, unknown>) =>
-  frame.type === 'new_message' && (frame.data as { message: Message }).message.id === id;
+import { isNewMessage, joinThread } from './support/realtime';
+import { NO_RATE_LIMITS_ENV, RestClient, TEST_AUTH_ENV } from './support/rest-client';
 
 /**
  * One standalone per test on port 0 with a fresh DATA_DIR. `env` is passed whole, so the
- * process's own MONGO_URL / REDIS_URL never leak in: the first suite always runs embedded.
+ * process's own MONGO_URL / REDIS_URL never leak in: the first suite always runs embedded. No
+ * AUTH_JWT_KEYS either: the api and the gateway share the process's one random key.
  */
 function standaloneFixture(extraEnv: () => Record<string, string> = () => ({})) {
   const state = {} as {
@@ -48,7 +47,13 @@ function standaloneFixture(extraEnv: () => Record<string, string> = () => ({})) 
 
   beforeEach(async () => {
     state.dataDir = await mkdtemp(path.join(tmpdir(), 'standalone-test-'));
-    state.env = { PORT: '0', DATA_DIR: state.dataDir, LOG_LEVEL: 'silent', ...extraEnv() };
+    state.env = {
+      PORT: '0',
+      DATA_DIR: state.dataDir,
+      LOG_LEVEL: 'silent',
+      ...TEST_AUTH_ENV,
+      ...extraEnv(),
+    };
     await boot();
   });
 
@@ -65,15 +70,19 @@ function standaloneFixture(extraEnv: () => Record<string, string> = () => ({})) 
       await state.standalone.stop();
       await boot();
     },
-    connect: async (userId: string): Promise<WsTestClient> => {
-      const client = await WsTestClient.connect(state.port, userId);
+    /** A socket of `member` (made by `state.rest.createMember`), authenticated with its token. */
+    connect: async (member: string): Promise<WsTestClient> => {
+      const client = await WsTestClient.connect(state.port, member, state.rest.tokenOf(member));
       state.clients.push(client);
       return client;
     },
   };
 }
 
-/** Creates a member, community, thread and two messages, then reads them all back after a restart. */
+/**
+ * Creates a member, community, thread and two messages, then reads them all back after a restart;
+ * the member logs in again with the same password.
+ */
 async function expectDataSurvivesRestart(
   fixture: ReturnType<typeof standaloneFixture>,
 ): Promise<void> {
@@ -88,6 +97,7 @@ async function expectDataSurvivesRestart(
     thread: Thread.parse(await rest.expect(200, 'GET', `/api/threads/${thread.id}`)),
   };
   expect(before.thread.message_count).toBe(2);
+  const oldToken = rest.tokenOf(owner.id);
 
   await fixture.restart();
 
@@ -101,6 +111,19 @@ async function expectDataSurvivesRestart(
     items: Message[];
   };
   expect(messages.items).toEqual([first, second]);
+
+  // No AUTH_JWT_KEYS: the old process's random key went with it, and so did its sessions...
+  const stale = await fetch(`${after.baseUrl}/api/members/${owner.id}`, {
+    headers: { authorization: `Bearer ${oldToken}` },
+  });
+  expect(stale.status).toBe(401);
+  // ...but the stored password hash did not: the member logs in again and acts.
+  await after.login(owner.username);
+  expect(await after.expect(200, 'GET', `/api/members/${owner.id}`, undefined, owner.id)).toEqual({
+    ...before.member,
+    email: owner.email,
+  });
+  await after.postMessage(thread.id, owner.id, 'third');
 }
 
 describe('standalone: REST, docs and WebSocket on one port', () => {
@@ -131,6 +154,19 @@ describe('standalone: REST, docs and WebSocket on one port', () => {
     expect(missing.body).toMatchObject({ error: { code: 'COMMUNITY_NOT_FOUND' } });
   });
 
+  it('refuses a write without an access token', async () => {
+    const { rest } = state;
+    const { thread } = await rest.seedThread();
+    const anonymous = await rest.call('POST', `/api/messages/thread/${thread.id}`, {
+      content: 'who am I?',
+    });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect(await rest.expect(200, 'GET', `/api/threads/${thread.id}`)).toMatchObject({
+      message_count: 0,
+    });
+  });
+
   it('serves the docs, both machine-readable contracts, probes and metrics', async () => {
     const { rest } = state;
     for (const page of ['/docs', '/redoc']) {
@@ -151,7 +187,8 @@ describe('standalone: REST, docs and WebSocket on one port', () => {
     expect(await rest.expect(200, 'GET', '/healthz')).toEqual({ status: 'ok' });
     await rest.expect(200, 'GET', '/readyz');
 
-    await fixture.connect('alice');
+    const alice = await rest.createMember();
+    await fixture.connect(alice.id);
     const metrics = (await rest.expect(200, 'GET', '/metrics')) as string;
     expect(metrics).toContain('http_request_duration_seconds_bucket');
     expect(metrics).toContain('# TYPE events_publish_failed_total counter');
@@ -159,31 +196,52 @@ describe('standalone: REST, docs and WebSocket on one port', () => {
     expect(metrics).toMatch(/^gateway_open_connections 1$/m);
   });
 
-  it('delivers new_message to a WebSocket client that joined the thread', async () => {
-    const { owner, thread } = await state.rest.seedThread();
-    const alice = await fixture.connect('alice');
-    await alice.ack({ action: 'join_thread', thread_id: thread.id });
-    const message = await state.rest.postMessage(thread.id, owner.id, 'hi');
-    expect(await alice.waitFor(isNewMessage(message.id))).toMatchObject({
+  it('delivers new_message to a WebSocket client that joined the thread with a grant from the REST API', async () => {
+    const { rest } = state;
+    const { owner, thread } = await rest.seedThread();
+    const alice = await rest.createMember();
+    // Her token and grant were signed by the api half; the gateway half accepts them.
+    const socket = await fixture.connect(alice.id);
+    await joinThread(rest, socket, alice.id, thread.id);
+    const message = await rest.postMessage(thread.id, owner.id, 'hi');
+    expect(await socket.waitFor(isNewMessage(message.id))).toMatchObject({
       type: 'new_message',
       channel: threadChannel(thread.id),
       data: { message },
     });
   });
 
+  it('refuses a join without a grant', async () => {
+    const { rest } = state;
+    const { thread } = await rest.seedThread();
+    const alice = await rest.createMember();
+    const socket = await fixture.connect(alice.id);
+    expect(await socket.request({ action: 'join_thread', thread_id: thread.id })).toMatchObject({
+      type: 'error',
+      code: 'FORBIDDEN',
+    });
+    // The same socket joins once it has one.
+    await joinThread(rest, socket, alice.id, thread.id);
+  });
+
   it('shows typing to the other clients of the thread, not to the sender', async () => {
-    const { owner, thread } = await state.rest.seedThread();
+    const { rest } = state;
+    const { owner, thread } = await rest.seedThread();
     const channel = threadChannel(thread.id);
-    const [alice, bob] = [await fixture.connect('alice'), await fixture.connect('bob')];
-    await alice.ack({ action: 'join_thread', thread_id: thread.id });
-    await bob.ack({ action: 'join_thread', thread_id: thread.id });
+    const [aliceMember, bobMember] = [await rest.createMember(), await rest.createMember()];
+    const [alice, bob] = [
+      await fixture.connect(aliceMember.id),
+      await fixture.connect(bobMember.id),
+    ];
+    await joinThread(rest, alice, aliceMember.id, thread.id);
+    await joinThread(rest, bob, bobMember.id, thread.id);
 
     await alice.ack({ action: 'typing', thread_id: thread.id });
     expect(await bob.waitFor((f) => f.type === 'typing')).toMatchObject({
       channel,
-      data: { thread_id: thread.id, user_id: 'alice' },
+      data: { thread_id: thread.id, user_id: aliceMember.id },
     });
-    const marker = await state.rest.postMessage(thread.id, owner.id, 'marker');
+    const marker = await rest.postMessage(thread.id, owner.id, 'marker');
     await alice.waitFor(isNewMessage(marker.id));
     expect(alice.eventsOn(channel).map((e) => e.type)).toEqual(['new_message']);
   });
@@ -214,7 +272,8 @@ describeWithBackend('MONGO_URL')('standalone with MONGO_URL', () => {
 
 describeWithBackend('REDIS_URL')('standalone with REDIS_URL', () => {
   const redisUrl = backendUrl('REDIS_URL') ?? '';
-  const fixture = standaloneFixture(() => ({ REDIS_URL: redisUrl }));
+  // Rate-limit counters would live in the shared Redis: see NO_RATE_LIMITS_ENV.
+  const fixture = standaloneFixture(() => ({ REDIS_URL: redisUrl, ...NO_RATE_LIMITS_ENV }));
   let outside: RedisEventBus;
 
   beforeEach(async () => {
@@ -239,9 +298,10 @@ describeWithBackend('REDIS_URL')('standalone with REDIS_URL', () => {
   });
 
   it('delivers to its WebSocket clients what another process publishes on Redis', async () => {
-    const { owner, thread } = await fixture.state.rest.seedThread();
-    const alice = await fixture.connect('alice');
-    await alice.ack({ action: 'join_thread', thread_id: thread.id });
+    const { rest } = fixture.state;
+    const { owner, thread } = await rest.seedThread();
+    const alice = await fixture.connect(owner.id);
+    await joinThread(rest, alice, owner.id, thread.id);
     const event = createEvent('typing', { thread_id: thread.id, user_id: owner.id });
     await outside.publish(event);
     expect(await alice.waitFor((f) => f.id === event.id)).toEqual(event);

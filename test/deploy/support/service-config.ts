@@ -39,13 +39,15 @@ export function configVars(service: ServiceName): string[] {
     // Only the names matter here; a required setting without a default would throw.
   }
   if (read.size === 0) throw new Error(`${service}: its config loader read no variable`);
-  return [...read].sort();
+  return [...read].filter((name) => !RUNTIME_VARS.has(name)).sort();
 }
 
 /** Problems the service's own loader finds in `env` (empty when it would start with it). */
 export function configProblems(service: ServiceName, env: Env): string[] {
   try {
-    if (service === 'api-service') loadApiConfig(env);
+    // An image's ENV alone has no keys, so production's key requirement is not applied here;
+    // the name checks require every deployment (compose, k8s) to give AUTH_JWT_KEYS.
+    if (service === 'api-service') loadApiConfig(env, { sharedKeysInProduction: false });
     else loadGatewayConfig(env);
     return [];
   } catch (error) {
@@ -68,6 +70,10 @@ export const TOPOLOGY_VARS = new Set([
   'EMBEDDED_IN_MEMORY',
   'REDIS_URL',
   'TRUST_PROXY',
+  // A deployment's own secret, shared by its api-service and gateways.
+  'AUTH_JWT_KEYS',
+  // The browser origins of the deployment's own web app.
+  'CORS_ORIGINS',
 ]);
 
 /** Variables an image or a manifest may set although no config reads them (read by Node itself). */

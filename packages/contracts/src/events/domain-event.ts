@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Channel, GLOBAL_CHANNEL, communityChannel, threadChannel } from '../channels';
+import {
+  ACCESS_CHANNEL,
+  Channel,
+  GLOBAL_CHANNEL,
+  communityChannel,
+  threadChannel,
+} from '../channels';
 import { IsoDateTime } from '../ids';
 import { EVENT_DATA, type EventData, type EventType } from './payloads';
 
@@ -32,6 +38,7 @@ export const DomainEvent = z.discriminatedUnion('type', [
   envelope('community_created'),
   envelope('community_updated'),
   envelope('community_deleted'),
+  envelope('access_revoked'),
 ]);
 export type DomainEvent = z.infer<typeof DomainEvent>;
 export type DomainEventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
@@ -68,6 +75,8 @@ export function channelFor<T extends EventType>(type: T, data: EventData<T>): Ch
     case 'community_created':
     case 'community_deleted':
       return GLOBAL_CHANNEL;
+    case 'access_revoked':
+      return ACCESS_CHANNEL;
     default:
       return assertNever(event);
   }

@@ -28,6 +28,39 @@ export const CommunityCreatedData = z.strictObject({ community: Community });
 export const CommunityUpdatedData = z.strictObject({ community: Community });
 export const CommunityDeletedData = z.strictObject({ community_id: ObjectIdString });
 
+/**
+ * Internal, on `gateway:access`: what a gateway must stop delivering, decided by the api-service.
+ * - `member`: the member's sessions end (deactivated, password changed); their sockets close.
+ * - `membership`: the member left or was removed from a private community; their subscriptions
+ *   to it and its threads end.
+ * - `community`: every subscription to the community and its threads ends (it turned private or
+ *   was deleted); members ask for new grants.
+ */
+export const AccessRevokedData = z.discriminatedUnion('scope', [
+  z.strictObject({
+    scope: z.literal('member'),
+    member_id: ObjectIdString,
+    reason: z.enum(['deactivated', 'password_changed']),
+    token_version: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe("the member's token version now: access tokens with a lower `tv` are revoked"),
+  }),
+  z.strictObject({
+    scope: z.literal('membership'),
+    community_id: ObjectIdString,
+    member_id: ObjectIdString,
+    reason: z.enum(['left', 'removed']),
+  }),
+  z.strictObject({
+    scope: z.literal('community'),
+    community_id: ObjectIdString,
+    reason: z.enum(['became_private', 'deleted']),
+  }),
+]);
+export type AccessRevokedData = z.infer<typeof AccessRevokedData>;
+
 export const EVENT_DATA = {
   member_joined: MemberJoinedData,
   member_left: MemberLeftData,
@@ -42,6 +75,7 @@ export const EVENT_DATA = {
   community_created: CommunityCreatedData,
   community_updated: CommunityUpdatedData,
   community_deleted: CommunityDeletedData,
+  access_revoked: AccessRevokedData,
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDateTime, ObjectIdString } from '../ids';
+import { Password } from './auth';
 import { PageQuery } from './pagination';
 
 const Username = z
@@ -14,7 +15,7 @@ export const Member = z
   .strictObject({
     id: ObjectIdString,
     username: z.string(),
-    email: z.string(),
+    email: z.string().nullable().describe('shown only to the member themself; null for others'),
     full_name: z.string().nullable(),
     avatar_url: z.string().nullable(),
     bio: z.string().nullable(),
@@ -25,16 +26,22 @@ export const Member = z
   .meta({ id: 'Member' });
 export type Member = z.infer<typeof Member>;
 
-export const CreateMemberBody = z.strictObject({
+const Profile = z.strictObject({
   username: Username.describe('unique, case-insensitively'),
   email: Email.describe('unique, case-insensitively; stored lower-cased'),
   full_name: z.string().trim().min(1).max(100).nullable().optional(),
   avatar_url: Url.nullable().optional(),
   bio: z.string().max(1000).nullable().optional(),
 });
+
+/** Sign-up: the profile plus a password, which is stored only as a slow salted hash. */
+export const CreateMemberBody = Profile.extend({
+  password: Password.describe('8 to 128 characters; never returned'),
+});
 export type CreateMemberBody = z.infer<typeof CreateMemberBody>;
 
-export const UpdateMemberBody = CreateMemberBody.partial().refine(
+/** Profile changes; the password changes through `PUT /api/members/{id}/password`. */
+export const UpdateMemberBody = Profile.partial().refine(
   (body) => Object.keys(body).length > 0,
   'at least one field is required',
 );

@@ -24,7 +24,9 @@ export type Message = z.infer<typeof Message>;
 
 export const CreateMessageBody = z.strictObject({
   content: z.string().trim().min(1).max(10000),
-  author: ObjectIdString.describe('the acting member'),
+  author: ObjectIdString.optional().describe(
+    'optional: the authenticated member; any other id is refused (403)',
+  ),
   reply_to: ObjectIdString.nullable().default(null).describe('a message of the same thread'),
   attachments: Attachments.default([]),
 });

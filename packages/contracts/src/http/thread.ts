@@ -24,7 +24,9 @@ export type Thread = z.infer<typeof Thread>;
 export const CreateThreadBody = z.strictObject({
   title: z.string().trim().min(1).max(200),
   content: z.string().max(20000).default(''),
-  created_by: ObjectIdString.describe('the acting member'),
+  created_by: ObjectIdString.optional().describe(
+    'optional: the authenticated member; any other id is refused (403)',
+  ),
   tags: Tags.default([]),
 });
 export type CreateThreadBody = z.infer<typeof CreateThreadBody>;

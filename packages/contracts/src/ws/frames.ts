@@ -6,6 +6,7 @@ import { ObjectIdString } from '../ids';
 const Ref = z.string().min(1).max(64).optional();
 
 export const CLIENT_ACTIONS = [
+  'authenticate',
   'join_community',
   'leave_community',
   'join_thread',
@@ -15,11 +16,37 @@ export const CLIENT_ACTIONS = [
 ] as const;
 export type ClientActionName = (typeof CLIENT_ACTIONS)[number];
 
-/** Client → server frames (JSON text), from the spec's "WebSocket Messages". */
+/** A subscription grant from `POST /api/realtime/grants` (short-lived; needed to join). */
+const GrantToken = z
+  .string()
+  .min(1)
+  .max(2048)
+  .optional()
+  .describe('subscription grant from POST /api/realtime/grants; required to join');
+
+/**
+ * Client → server frames (JSON text), from the spec's "WebSocket Messages", plus `authenticate`:
+ * the first frame of a socket that did not present its token in the upgrade request.
+ */
 export const ClientAction = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('join_community'), community_id: ObjectIdString, ref: Ref }),
+  z.strictObject({
+    action: z.literal('authenticate'),
+    token: z.string().min(1).max(4096).describe('an access token from POST /api/auth/login'),
+    ref: Ref,
+  }),
+  z.strictObject({
+    action: z.literal('join_community'),
+    community_id: ObjectIdString,
+    grant: GrantToken,
+    ref: Ref,
+  }),
   z.strictObject({ action: z.literal('leave_community'), community_id: ObjectIdString, ref: Ref }),
-  z.strictObject({ action: z.literal('join_thread'), thread_id: ObjectIdString, ref: Ref }),
+  z.strictObject({
+    action: z.literal('join_thread'),
+    thread_id: ObjectIdString,
+    grant: GrantToken,
+    ref: Ref,
+  }),
   z.strictObject({ action: z.literal('leave_thread'), thread_id: ObjectIdString, ref: Ref }),
   z.strictObject({
     action: z.literal('typing'),
@@ -36,7 +63,7 @@ export const ClientAction = z.discriminatedUnion('action', [
 ]);
 export type ClientAction = z.infer<typeof ClientAction>;
 
-/** Server → client: sent once when the socket opens. */
+/** Server → client: sent once the socket is authenticated. */
 export const ConnectedFrame = z.strictObject({
   type: z.literal('connected'),
   user_id: z.string(),
@@ -61,7 +88,22 @@ export const ErrorFrame = z.strictObject({
 });
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 
-/** WebSocket close codes the gateway uses (RFC 6455 §7.4.1). */
+/**
+ * Server → client: the gateway ended a subscription the client did not leave (it lost access to
+ * a private community, or the community turned private or was deleted). The client may ask for a
+ * new grant and join again; a refusal (404) means access is gone.
+ */
+export const SubscriptionRevokedFrame = z.strictObject({
+  type: z.literal('subscription_revoked'),
+  channel: z.string(),
+  reason: z.enum(['left', 'removed', 'became_private', 'deleted']),
+});
+export type SubscriptionRevokedFrame = z.infer<typeof SubscriptionRevokedFrame>;
+
+/**
+ * WebSocket close codes the gateway uses (RFC 6455 §7.4.1, plus 4xxx application codes modelled
+ * on HTTP: 4401 = authenticate again, 4403 = this token may not use this path).
+ */
 export const CLOSE_CODES = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
@@ -69,4 +111,6 @@ export const CLOSE_CODES = {
   MESSAGE_TOO_BIG: 1009,
   INTERNAL_ERROR: 1011,
   TRY_AGAIN_LATER: 1013,
+  UNAUTHENTICATED: 4401,
+  FORBIDDEN: 4403,
 } as const;

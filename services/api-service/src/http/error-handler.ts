@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { HTTP_STATUS } from './error-status';
+import { RateLimitedError } from './rate-limit';
 import { MethodNotAllowed } from './route';
 
 /**
@@ -18,12 +19,26 @@ function requestIdOf(res: Response): string {
   return fresh;
 }
 
+/**
+ * The challenge every 401 carries (RFC 6750): a request that presented a token is told the token
+ * was refused (`invalid_token`: malformed, expired, revoked); one that presented none, or failed
+ * a login, only learns which scheme to use.
+ */
+function bearerChallenge(res: Response, code: ErrorCode): string {
+  const presentedToken = res.req.headers.authorization !== undefined;
+  return code === 'UNAUTHENTICATED' && presentedToken
+    ? 'Bearer realm="communities", error="invalid_token"'
+    : 'Bearer realm="communities"';
+}
+
 export function sendError(
   res: Response,
   code: ErrorCode,
   message: string,
   details?: ErrorDetail[],
 ): void {
+  const status = HTTP_STATUS[code];
+  if (status === 401) res.setHeader('WWW-Authenticate', bearerChallenge(res, code));
   const body: ErrorBody = {
     error: {
       code,
@@ -32,7 +47,7 @@ export function sendError(
       request_id: requestIdOf(res),
     },
   };
-  res.status(HTTP_STATUS[code]).json(body);
+  res.status(status).json(body);
 }
 
 export function zodDetails(error: ZodError): ErrorDetail[] {
@@ -71,6 +86,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (error instanceof AppError) {
       if (error instanceof MethodNotAllowed) res.setHeader('Allow', error.allowed.join(', '));
+      if (error instanceof RateLimitedError) {
+        res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      }
       sendError(res, error.code, error.message, error.details);
       return;
     }

@@ -1,8 +1,18 @@
 import { AppError, type ErrorCode } from '@communities/contracts';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { Actor, Authenticator } from '../auth/authenticator';
+import type { RateLimitKind, RateLimiter } from './rate-limit';
 
 type AnyObject = z.ZodType<Record<string, unknown>>;
+
+/**
+ * - `required`: an access token must be presented (401 otherwise);
+ * - `optional`: anonymous is fine, a presented token must be valid (reads of public data);
+ * - `none`: the Authorization header is ignored (sign-up, login, refresh).
+ */
+export type AuthMode = 'required' | 'optional' | 'none';
+export type ActorFor<A extends AuthMode> = A extends 'required' ? Actor : Actor | undefined;
 
 /**
  * One endpoint, declared once: Express mounts it with validation, and the OpenAPI document is
@@ -14,8 +24,12 @@ export interface RouteSpec<
   Q extends AnyObject = AnyObject,
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
+  A extends AuthMode = AuthMode,
 > {
   method: 'get' | 'post' | 'put' | 'delete';
+  auth: A;
+  /** Default: authenticated writes count as `write`; login and sign-up name their own limit. */
+  rateLimit?: RateLimitKind;
   path: string;
   summary: string;
   description?: string;
@@ -31,6 +45,7 @@ export interface RouteSpec<
     params: z.infer<P>;
     query: z.infer<Q>;
     body: z.infer<B>;
+    actor: ActorFor<A>;
     req: Request;
   }): Promise<z.infer<R> | undefined>;
 }
@@ -41,8 +56,14 @@ export function route<
   Q extends AnyObject,
   B extends z.ZodType,
   R extends z.ZodType,
->(spec: RouteSpec<P, Q, B, R>): RouteSpec {
+  A extends AuthMode,
+>(spec: RouteSpec<P, Q, B, R, A>): RouteSpec {
   return spec;
+}
+
+export interface RouteDeps {
+  authenticator: Authenticator;
+  limiter: RateLimiter;
 }
 
 const NoParams = z.strictObject({});
@@ -58,21 +79,38 @@ export class MethodNotAllowed extends AppError {
 }
 
 /**
- * Mounts specs on a router. Params, query and body are each parsed with their strict schema;
- * a failure throws a ZodError that the error handler turns into 400 with `details` whose paths
- * start with `params`, `query` or `body`.
+ * Mounts specs on a router. Per request, in order: authentication (401 before anything else is
+ * looked at), params, query and body each parsed with their strict schema (a ZodError becomes 400
+ * with `details` whose paths start with `params`, `query` or `body`), then the rate limit (429).
  */
-export function mountRoutes(specs: RouteSpec[]): Router {
+export function mountRoutes(specs: RouteSpec[], deps: RouteDeps): Router {
   const router = Router();
   for (const spec of specs) {
     router[spec.method](spec.path, async (req: Request, res: Response) => {
       res.locals.routePattern = `${req.baseUrl}${spec.path}`;
+      const actor =
+        spec.auth === 'none'
+          ? undefined
+          : await deps.authenticator.fromHeader(req.headers.authorization);
+      if (spec.auth === 'required' && !actor) {
+        throw new AppError('UNAUTHENTICATED', 'this endpoint needs an access token (Bearer)');
+      }
       const input = {
         params: parse(spec.params ?? NoParams, req.params, 'params'),
         query: parse(spec.query ?? NoParams, req.query, 'query'),
         body: spec.body ? parse(spec.body, req.body, 'body') : undefined,
+        actor,
         req,
       };
+      const limit = spec.rateLimit ?? (spec.method !== 'get' && actor ? 'write' : undefined);
+      if (limit) {
+        const login = (input.body as { login?: unknown } | undefined)?.login;
+        await deps.limiter.check(limit, {
+          ip: req.ip ?? 'unknown',
+          ...(actor ? { memberId: actor.id } : {}),
+          ...(typeof login === 'string' ? { login } : {}),
+        });
+      }
       const result = await spec.handle(input);
       if (spec.response.status === 204) res.status(204).end();
       else res.status(spec.response.status).json(result);

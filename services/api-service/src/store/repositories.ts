@@ -1,4 +1,6 @@
+import { RefreshTokenRepository } from '../modules/auth/refresh-token.repository';
 import { CommunityRepository } from '../modules/communities/community.repository';
+import { InvitationRepository } from '../modules/invitations/invitation.repository';
 import { MemberRepository } from '../modules/members/member.repository';
 import { MembershipRepository } from '../modules/memberships/membership.repository';
 import { MessageRepository } from '../modules/messages/message.repository';
@@ -12,6 +14,8 @@ export interface Repositories {
   communities: CommunityRepository;
   threads: ThreadRepository;
   messages: MessageRepository;
+  invitations: InvitationRepository;
+  refreshTokens: RefreshTokenRepository;
 }
 
 export function createRepositories(db: DocumentDb): Repositories {
@@ -21,17 +25,14 @@ export function createRepositories(db: DocumentDb): Repositories {
     communities: new CommunityRepository(db),
     threads: new ThreadRepository(db),
     messages: new MessageRepository(db),
+    invitations: new InvitationRepository(db),
+    refreshTokens: new RefreshTokenRepository(db),
   };
 }
 
 /** Creates every index the queries rely on; idempotent, so it runs at each start. */
 export async function ensureIndexes(repos: Repositories): Promise<void> {
-  const { members, memberships, communities, threads, messages } = repos;
-  await Promise.all([
-    members.ensureIndexes(),
-    memberships.ensureIndexes(),
-    communities.ensureIndexes(),
-    threads.ensureIndexes(),
-    messages.ensureIndexes(),
-  ]);
+  await Promise.all(
+    Object.values(repos).map((repo: Repositories[keyof Repositories]) => repo.ensureIndexes()),
+  );
 }

@@ -10,7 +10,15 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { loadApiConfig } from '../../src/config';
 import { createApiService, type ApiService } from '../../src/service';
-import { expectStatus, getJson, postMessage, seedThread } from '../support/fixtures';
+import {
+  createMember,
+  expectError,
+  expectStatus,
+  getJson,
+  joinCommunity,
+  postMessage,
+  seedThread,
+} from '../support/fixtures';
 
 // Kills and restarts a redis-server of its own; runs wherever the Redis suites run.
 const describeOwnRedis =
@@ -32,10 +40,13 @@ describeOwnRedis('api-service writes while Redis is down', () => {
   beforeEach(async () => {
     server = await RedisServerProcess.start();
     // The service exactly as main.ts wires it: REDIS_URL selects the Redis broker.
+    // Rate limits stay at their defaults: their counters live in this Redis too.
     const config = loadApiConfig({
       REDIS_URL: server.url,
       EMBEDDED_IN_MEMORY: 'true',
       LOG_LEVEL: 'silent',
+      // The lowest cost the service accepts: the tests sign members up.
+      AUTH_PASSWORD_HASH_COST: '10',
     });
     api = await createApiService(config, pino({ level: 'silent' }));
     await eventually(() => api.bus.ready());
@@ -75,6 +86,30 @@ describeOwnRedis('api-service writes while Redis is down', () => {
       items: Message[];
     };
     expect(listed.items.map((m) => m.id)).toEqual([first.id, second.id]);
+  });
+
+  it('signs up, logs in and takes authenticated writes while Redis is down', async () => {
+    const { community, thread } = await seedThread(api.app);
+    await server.kill();
+    await eventually(() => !api.bus.ready());
+
+    // Sign-up, login and every write pass their rate limits on the in-process fallback.
+    const newcomer = await createMember(api.app);
+    expect(await joinCommunity(api.app, community.id, newcomer.id)).toMatchObject({
+      changed: true,
+    });
+    const message = await postMessage(api.app, thread.id, newcomer.id, { content: 'hello' });
+    expect(await getJson(api.app, `/api/messages/${message.id}`)).toEqual(message);
+
+    // Authentication still holds: no token, no write.
+    const anonymous = await request(api.app)
+      .post(`/api/messages/thread/${thread.id}`)
+      .send({ content: 'who am I' });
+    expectError(anonymous, 401, 'UNAUTHENTICATED');
+    const listed = (await getJson(api.app, `/api/messages/thread/${thread.id}`)) as {
+      items: Message[];
+    };
+    expect(listed.items.map((m) => m.id)).toEqual([message.id]);
   });
 
   it('reports not ready during the outage', async () => {

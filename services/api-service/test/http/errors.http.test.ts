@@ -1,12 +1,17 @@
 import { ErrorBody } from '@communities/contracts';
+import pino from 'pino';
 import request from 'supertest';
+import { createRateLimiter, type RateLimiter } from '../../src/http/rate-limit';
 import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
 import {
+  TEST_PASSWORD,
   UNKNOWN_ID,
+  authHeader,
   createMember,
   expectError,
   expectValidationError,
   getJson,
+  seedCommunity,
   seedThread,
   takeEvents,
 } from '../support/fixtures';
@@ -33,6 +38,7 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
 
       const res = await request(h.app)
         .post('/api/communities/')
+        .set(authHeader(owner))
         .send({ name: { $gt: '' }, created_by: owner.id });
 
       const body = expectValidationError(res, ['body.name']);
@@ -47,14 +53,22 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
       expectValidationError(
         await request(h.app)
           .post('/api/communities/')
+          .set(authHeader(owner))
           .send({ name: 'x', created_by: { $ne: null } }),
         ['body.created_by'],
       );
       expectValidationError(
         await request(h.app)
           .post(`/api/communities/${UNKNOWN_ID}/join`)
+          .set(authHeader(owner))
           .send({ member_id: [owner.id] }),
         ['body.member_id'],
+      );
+      expectValidationError(
+        await request(h.app)
+          .post('/api/auth/login')
+          .send({ login: { $ne: '' }, password: TEST_PASSWORD }),
+        ['body.login'],
       );
       expectValidationError(await request(h.app).get('/api/communities/?limit[$gt]=0'), ['query']);
       expect(await storedCommunities()).toEqual([]);
@@ -65,6 +79,7 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
 
       const res = await request(h.app)
         .post('/api/communities/')
+        .set(authHeader(owner))
         .send({ name: 'x', created_by: owner.id, member_count: 1000 });
 
       const body = expectValidationError(res, ['body']);
@@ -83,6 +98,7 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
 
       const res = await request(h.app)
         .post('/api/communities/')
+        .set(authHeader(owner))
         .send({ name: 'big', created_by: owner.id, description: 'x'.repeat(3 * 1024 * 1024) });
 
       expectError(res, 413, 'PAYLOAD_TOO_LARGE');
@@ -113,6 +129,7 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
 
       const res = await request(h.app)
         .post('/api/communities/')
+        .set(authHeader(owner))
         .set('Content-Type', 'text/plain')
         .send(JSON.stringify({ name: 'x', created_by: owner.id }));
 
@@ -124,7 +141,9 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
       const res = await request(h.app)
         .post('/api/members/')
         .set('Content-Type', 'application/json; charset=latin1')
-        .send(JSON.stringify({ username: 'ada', email: 'ada@example.com' }));
+        .send(
+          JSON.stringify({ username: 'ada', email: 'ada@example.com', password: TEST_PASSWORD }),
+        );
 
       expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
@@ -142,11 +161,11 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
     it('accepts a body under the configured limit and refuses one over it', async () => {
       const member = await createMember(small.app);
       const put = (bio: string) =>
-        request(small.app).put(`/api/members/${member.id}`).send({ bio });
+        request(small.app).put(`/api/members/${member.id}`).set(authHeader(member)).send({ bio });
 
       expect((await put('x'.repeat(900))).status).toBe(200);
       expectError(await put('y'.repeat(1100)), 413, 'PAYLOAD_TOO_LARGE');
-      expect(await getJson(small.app, `/api/members/${member.id}`)).toMatchObject({
+      expect(await getJson(small.app, `/api/members/${member.id}`, 200, member.id)).toMatchObject({
         bio: 'x'.repeat(900),
       });
     });
@@ -175,11 +194,12 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
 
   describe('request ids', () => {
     it('answers every failure with the error shape and the request id of its header', async () => {
-      const { thread } = await seedThread(h.app);
+      const { owner, thread } = await seedThread(h.app);
       const failures = [
         request(h.app).get(`/api/threads/${UNKNOWN_ID}`),
         request(h.app).get('/api/threads/bad'),
-        request(h.app).post(`/api/messages/thread/${thread.id}`).send({}),
+        request(h.app).post(`/api/messages/thread/${thread.id}`).set(authHeader(owner)).send({}),
+        request(h.app).post(`/api/messages/thread/${thread.id}`).send({ content: 'anonymous' }),
         request(h.app).get('/api/messages/search'),
         request(h.app).get('/api/members/?cursor=AAAA'),
         request(h.app).post('/api/members/').set('Content-Type', 'application/json').send('{'),
@@ -220,6 +240,92 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
     });
   });
 
+  describe('authentication and authorization errors', () => {
+    it('answers 401 UNAUTHENTICATED with a Bearer challenge when a write has no token', async () => {
+      const res = await request(h.app).post('/api/communities/').send({ name: 'x' });
+
+      const body = expectError(res, 401, 'UNAUTHENTICATED');
+      expect(body.error.message).toMatch(/access token/);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="communities"');
+    });
+
+    it('answers 401 INVALID_CREDENTIALS with a Bearer challenge to a failed login', async () => {
+      const member = await createMember(h.app);
+
+      const res = await request(h.app)
+        .post('/api/auth/login')
+        .send({ login: member.username, password: 'not the password' });
+
+      expectError(res, 401, 'INVALID_CREDENTIALS');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="communities"');
+    });
+
+    // Which tokens are refused is token-tampering.http.test.ts's; here, how the refusal reads.
+    it('answers 401 UNAUTHENTICATED calling a refused token invalid, even on a public read', async () => {
+      const res = await request(h.app)
+        .get('/api/communities/')
+        .set('authorization', 'Bearer not-a-jwt');
+
+      const body = expectError(res, 401, 'UNAUTHENTICATED');
+      expect(body.error.message).toMatch(/access token/);
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="communities", error="invalid_token"',
+      );
+    });
+
+    it('answers 403 FORBIDDEN in the error shape, with no challenge', async () => {
+      const { community } = await seedCommunity(h.app);
+      const member = await createMember(h.app);
+
+      const res = await request(h.app)
+        .delete(`/api/communities/${community.id}`)
+        .set(authHeader(member));
+
+      expectError(res, 403, 'FORBIDDEN');
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    });
+  });
+
+  describe('rate limits', () => {
+    let limiter: RateLimiter;
+    let limited: ApiHarness;
+    beforeEach(async () => {
+      limiter = createRateLimiter(
+        {
+          loginPerIp: null,
+          loginPerAccount: null,
+          signupPerIp: null,
+          writesPerMember: { points: 2, durationSeconds: 60 },
+          writesPerIp: null,
+        },
+        { logger: pino({ level: 'silent' }) },
+      );
+      limited = await openApi(kind, { limiter });
+    });
+    afterEach(async () => {
+      await limited.close();
+      await limiter.close();
+    });
+
+    it('answers 429 RATE_LIMITED with Retry-After once a member used up their writes', async () => {
+      const member = await createMember(limited.app);
+      const put = () =>
+        request(limited.app)
+          .put(`/api/members/${member.id}`)
+          .set(authHeader(member))
+          .send({ bio: 'again' });
+      expect((await put()).status).toBe(200);
+      expect((await put()).status).toBe(200);
+
+      const res = await put();
+
+      expectError(res, 429, 'RATE_LIMITED');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect((await request(limited.app).get(`/api/members/${member.id}`)).status).toBe(200);
+    });
+  });
+
   describe('internal errors', () => {
     it('answers 500 INTERNAL without a stack trace or the internal message', async () => {
       const secret = 'E11000 connection to mongodb://admin:hunter2@db-7/ lost';
@@ -256,6 +362,7 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
 
       const res = await request(h.app)
         .post('/api/communities/')
+        .set(authHeader(owner))
         .send({ name: 'half', created_by: owner.id });
 
       expectError(res, 500, 'INTERNAL');

@@ -3,18 +3,22 @@ import request from 'supertest';
 import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
 import {
   MALFORMED_ID,
+  TEST_PASSWORD,
   UNKNOWN_ID,
+  authHeader,
   createCommunity,
   createMember,
   createThread,
   expectError,
   expectValidationError,
   getJson,
+  inviteAndJoin,
   joinCommunity,
   nextMillisecond,
   postMessage,
   readAllPages,
   seedCommunity,
+  seedPrivateCommunity,
   seedThread,
   takeEvents,
 } from '../support/fixtures';
@@ -30,7 +34,9 @@ describe.each(storeKinds())('member lifecycle API (%s store)', (kind) => {
     await h.close();
   });
 
-  const deactivate = (id: string) => request(h.app).delete(`/api/members/${id}`);
+  /** As `caller`, who may only deactivate themself. */
+  const deactivate = (id: string, caller: string = id) =>
+    request(h.app).delete(`/api/members/${id}`).set(authHeader(caller));
 
   describe('DELETE /api/members/:id', () => {
     it('deactivates the member and keeps their content and memberships', async () => {
@@ -44,6 +50,7 @@ describe.each(storeKinds())('member lifecycle API (%s store)', (kind) => {
       expect(res.text).toBe('');
       expect(Member.parse(await getJson(h.app, `/api/members/${owner.id}`))).toEqual({
         ...owner,
+        email: null,
         is_active: false,
         communities: [community.id],
       });
@@ -56,41 +63,46 @@ describe.each(storeKinds())('member lifecycle API (%s store)', (kind) => {
       expect(await getJson(h.app, `/api/communities/${community.id}`)).toMatchObject({
         member_count: 1,
       });
-      expect(takeEvents(h)).toEqual([]);
+      expect(takeEvents(h)).toEqual([
+        expect.objectContaining({
+          type: 'access_revoked',
+          data: {
+            scope: 'member',
+            member_id: owner.id,
+            reason: 'deactivated',
+            token_version: expect.any(Number),
+          },
+        }),
+      ]);
     });
 
-    it('stops a deactivated member from posting, creating or joining with 403 MEMBER_INACTIVE', async () => {
+    it('ends the sessions: the old token answers 401 UNAUTHENTICATED to posting, creating or joining', async () => {
       const { owner, community, thread } = await seedThread(h.app);
       const elsewhere = await seedCommunity(h.app);
       await deactivate(owner.id);
       takeEvents(h);
+      const asOwner = authHeader(owner);
 
-      expectError(
+      const refused = [
         await request(h.app)
           .post(`/api/messages/thread/${thread.id}`)
+          .set(asOwner)
           .send({ content: 'still here?', author: owner.id }),
-        403,
-        'MEMBER_INACTIVE',
-      );
-      expectError(
         await request(h.app)
           .post(`/api/threads/community/${community.id}`)
+          .set(asOwner)
           .send({ title: 'new', created_by: owner.id }),
-        403,
-        'MEMBER_INACTIVE',
-      );
-      expectError(
         await request(h.app)
           .post(`/api/communities/${elsewhere.community.id}/join`)
+          .set(asOwner)
           .send({ member_id: owner.id }),
-        403,
-        'MEMBER_INACTIVE',
-      );
-      expectError(
-        await request(h.app).post('/api/communities/').send({ name: 'x', created_by: owner.id }),
-        403,
-        'MEMBER_INACTIVE',
-      );
+        await request(h.app).post('/api/communities/').set(asOwner).send({ name: 'x' }),
+        await request(h.app).get(`/api/members/${owner.id}`).set(asOwner),
+      ];
+      for (const res of refused) {
+        expectError(res, 401, 'UNAUTHENTICATED');
+        expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+      }
       expect(await getJson(h.app, `/api/threads/${thread.id}`)).toMatchObject({ message_count: 0 });
       expect(await getJson(h.app, `/api/members/${owner.id}/activity`)).toMatchObject({
         communities_joined: 1,
@@ -100,17 +112,50 @@ describe.each(storeKinds())('member lifecycle API (%s store)', (kind) => {
       expect(takeEvents(h)).toEqual([]);
     });
 
-    it('answers 204 again for a member already deactivated', async () => {
+    it('refuses a new login with 401 INVALID_CREDENTIALS', async () => {
       const member = await createMember(h.app);
-      expect((await deactivate(member.id)).status).toBe(204);
+      await deactivate(member.id);
 
-      expect((await deactivate(member.id)).status).toBe(204);
-      expect(await getJson(h.app, `/api/members/${member.id}`)).toMatchObject({ is_active: false });
+      const res = await request(h.app)
+        .post('/api/auth/login')
+        .send({ login: member.username, password: TEST_PASSWORD });
+
+      expectError(res, 401, 'INVALID_CREDENTIALS');
     });
 
-    it('answers 404 MEMBER_NOT_FOUND for an unknown id, 400 for a malformed one', async () => {
-      expectError(await deactivate(UNKNOWN_ID), 404, 'MEMBER_NOT_FOUND');
-      expectValidationError(await deactivate(MALFORMED_ID), ['params.id']);
+    it('answers 401 UNAUTHENTICATED the second time: the token died with the first', async () => {
+      const member = await createMember(h.app);
+      expect((await deactivate(member.id)).status).toBe(204);
+      takeEvents(h);
+
+      expectError(await deactivate(member.id), 401, 'UNAUTHENTICATED');
+      expect(await getJson(h.app, `/api/members/${member.id}`)).toMatchObject({ is_active: false });
+      expect(takeEvents(h)).toEqual([]);
+    });
+
+    it('answers 403 FORBIDDEN for another member, or an unknown one, who stays active', async () => {
+      const member = await createMember(h.app);
+      const other = await createMember(h.app);
+      takeEvents(h);
+
+      expectError(await deactivate(member.id, other.id), 403, 'FORBIDDEN');
+      expectError(await deactivate(UNKNOWN_ID, other.id), 403, 'FORBIDDEN');
+      expect(await getJson(h.app, `/api/members/${member.id}`)).toMatchObject({ is_active: true });
+      expect(await getJson(h.app, `/api/members/${other.id}`)).toMatchObject({ is_active: true });
+      expect(takeEvents(h)).toEqual([]);
+    });
+
+    it('answers 401 UNAUTHENTICATED without a token, and deactivates nobody', async () => {
+      const member = await createMember(h.app);
+
+      expectError(await request(h.app).delete(`/api/members/${member.id}`), 401, 'UNAUTHENTICATED');
+      expect(await getJson(h.app, `/api/members/${member.id}`)).toMatchObject({ is_active: true });
+    });
+
+    it('answers 400 for a malformed id', async () => {
+      const member = await createMember(h.app);
+
+      expectValidationError(await deactivate(MALFORMED_ID, member.id), ['params.id']);
     });
   });
 
@@ -141,12 +186,33 @@ describe.each(storeKinds())('member lifecycle API (%s store)', (kind) => {
       await joinCommunity(h.app, community.id, member.id);
       await request(h.app)
         .post(`/api/communities/${community.id}/leave`)
-        .send({ member_id: member.id });
+        .set(authHeader(member))
+        .send({ member_id: member.id })
+        .expect(200);
 
       expect(await getJson(h.app, `/api/members/${member.id}/communities`)).toEqual({
         items: [],
         next_cursor: null,
       });
+    });
+
+    it('lists private communities only to viewers who belong to them', async () => {
+      const member = await createMember(h.app);
+      const { community: open } = await seedCommunity(h.app);
+      const { owner: host, community: club } = await seedPrivateCommunity(h.app);
+      const stranger = await createMember(h.app);
+      await inviteAndJoin(h.app, club.id, host.id, member.id);
+      await joinCommunity(h.app, open.id, member.id);
+      const path = `/api/members/${member.id}/communities`;
+      const idsSeenBy = async (viewer?: string) =>
+        ((await getJson(h.app, path, 200, viewer)) as { items: Community[] }).items.map(
+          (c) => c.id,
+        );
+
+      expect(await idsSeenBy()).toEqual([open.id]);
+      expect(await idsSeenBy(stranger.id)).toEqual([open.id]);
+      expect(await idsSeenBy(member.id)).toEqual([club.id, open.id]);
+      expect(await idsSeenBy(host.id)).toEqual([club.id, open.id]);
     });
 
     it('pages with limit and next_cursor', async () => {
@@ -214,6 +280,7 @@ describe.each(storeKinds())('member lifecycle API (%s store)', (kind) => {
       await nextMillisecond();
       const join = await request(h.app)
         .post(`/api/communities/${(await seedCommunity(h.app)).community.id}/join`)
+        .set(authHeader(member))
         .send({ member_id: member.id });
       expect(join.status).toBe(200);
       const after = MemberActivity.parse(await getJson(h.app, path));

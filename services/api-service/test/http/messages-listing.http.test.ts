@@ -4,12 +4,17 @@ import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
 import {
   MALFORMED_ID,
   UNKNOWN_ID,
+  authHeader,
+  createMember,
   createThread,
   expectError,
   expectValidationError,
   getJson,
+  inviteAndJoin,
+  inviteMember,
   postMessage,
   readAllPages,
+  seedPrivateThread,
   seedThread,
 } from '../support/fixtures';
 
@@ -46,6 +51,29 @@ describe.each(storeKinds())('message listing API (%s store)', (kind) => {
         items: [],
         next_cursor: null,
       });
+    });
+
+    it('lists the messages of a private thread to members of its community only', async () => {
+      const { owner, community, thread } = await seedPrivateThread(h.app);
+      const message = await postMessage(h.app, thread.id, owner.id);
+      const outsider = await createMember(h.app);
+      const member = await createMember(h.app);
+      await inviteAndJoin(h.app, community.id, owner.id, member.id);
+      // Invited, not joined: may look at the community itself, not at its messages.
+      const invitee = await createMember(h.app);
+      await inviteMember(h.app, community.id, owner.id, invitee.id);
+      const path = `/api/messages/thread/${thread.id}`;
+
+      expectError(await request(h.app).get(path), 404, 'THREAD_NOT_FOUND');
+      const get = (viewer: { id: string }) => request(h.app).get(path).set(authHeader(viewer));
+      expectError(await get(outsider), 404, 'THREAD_NOT_FOUND');
+      expectError(await get(invitee), 404, 'THREAD_NOT_FOUND');
+      for (const viewer of [owner, member]) {
+        expect(await getJson(h.app, path, 200, viewer.id)).toEqual({
+          items: [message],
+          next_cursor: null,
+        });
+      }
     });
 
     it('answers 404 THREAD_NOT_FOUND for an unknown thread, 400 for a malformed id', async () => {

@@ -1,12 +1,21 @@
+import { ERROR_CODES, type ErrorCode } from '@communities/contracts';
 import { backendUrl, uniqueDbName } from '@communities/test-support';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app';
+import { PasswordHasher } from '../../src/auth/password-hasher';
 import { RecordingPublisher } from '../../src/events/event-publisher';
+import { HTTP_STATUS } from '../../src/http/error-status';
 import { MongoDocumentDb } from '../../src/store/mongo/mongo-document-db';
 import { createRepositories } from '../../src/store/repositories';
-import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
-import { expectError } from '../support/fixtures';
+import { openApi, storeKinds, testTokenService, type ApiHarness } from '../support/api-harness';
+import {
+  TEST_PASSWORD,
+  UNKNOWN_ID,
+  authHeader,
+  createMember,
+  expectError,
+} from '../support/fixtures';
 
 /**
  * The 30 endpoints of the seed spec (communities-backend-api.md, "API Endpoints"), verbatim.
@@ -46,27 +55,115 @@ const SPEC_ENDPOINTS = [
   'GET /api/members/{id}/activity',
 ];
 
+/** The endpoints authentication, roles and private communities added (issue 5). */
+const AUTH_ENDPOINTS = [
+  'POST /api/auth/login',
+  'POST /api/auth/refresh',
+  'POST /api/auth/logout',
+  'PUT /api/members/{id}/password',
+  'DELETE /api/communities/{id}/members/{member_id}',
+  'POST /api/communities/{id}/invitations',
+  'DELETE /api/communities/{id}/invitations/{member_id}',
+  'PUT /api/communities/{id}/moderators/{member_id}',
+  'DELETE /api/communities/{id}/moderators/{member_id}',
+  'POST /api/realtime/grants',
+];
+const ENDPOINT_COUNT = SPEC_ENDPOINTS.length + AUTH_ENDPOINTS.length;
+
+/** Anyone may call these; they ignore the Authorization header. */
+const WITHOUT_TOKEN = [
+  'POST /api/members',
+  'POST /api/auth/login',
+  'POST /api/auth/refresh',
+  'POST /api/auth/logout',
+];
+
+/** Writes that take no body: the path says everything. */
+const BODILESS_WRITES = [
+  'POST /api/threads/{id}/pin',
+  'PUT /api/communities/{id}/moderators/{member_id}',
+];
+
+/** Join and leave: the body may be left out (the caller is the member). */
+const OPTIONAL_BODIES = ['POST /api/communities/{id}/join', 'POST /api/communities/{id}/leave'];
+
+/**
+ * A valid request to each endpoint, naming things that do not exist: what it answers is then an
+ * outcome of the rules (not found, forbidden, credentials), which the document must declare.
+ */
+const PROBE_BODIES: Record<string, object> = {
+  'POST /api/auth/login': { login: 'nobody', password: 'not the password' },
+  'POST /api/auth/refresh': { refresh_token: 'not-a-refresh-token' },
+  'POST /api/auth/logout': { refresh_token: 'not-a-refresh-token' },
+  'PUT /api/members/{id}/password': {
+    current_password: TEST_PASSWORD,
+    new_password: 'a brand new password',
+  },
+  'POST /api/communities': { name: 'probe' },
+  'PUT /api/communities/{id}': { name: 'probe' },
+  'POST /api/communities/{id}/join': {},
+  'POST /api/communities/{id}/leave': {},
+  'POST /api/communities/{id}/invitations': { member_id: UNKNOWN_ID },
+  'POST /api/threads/community/{community_id}': { title: 'probe' },
+  'PUT /api/threads/{id}': { title: 'probe' },
+  'POST /api/messages/thread/{thread_id}': { content: 'probe' },
+  'PUT /api/messages/{id}': { content: 'probe' },
+  'POST /api/members': { username: 'probe', email: 'probe@example.com', password: TEST_PASSWORD },
+  'PUT /api/members/{id}': { bio: 'probe' },
+  'POST /api/realtime/grants': { channels: [`community:${UNKNOWN_ID}`] },
+};
+const PROBE_QUERIES: Record<string, string> = {
+  'GET /api/threads/search': '?q=probe',
+  'GET /api/messages/search': '?q=probe',
+};
+
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
 interface Operation {
   operationId?: string;
   parameters?: { in: string; name: string; required?: boolean }[];
-  requestBody?: unknown;
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  requestBody?: { required?: boolean };
+  security?: Record<string, string[]>[];
+  responses: Record<
+    string,
+    { description?: string; content?: Record<string, { schema?: unknown }> }
+  >;
 }
 interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, unknown> };
+  components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
 }
 
-function operations(doc: OpenApiDocument): { key: string; path: string; op: Operation }[] {
+interface DocumentedOperation {
+  key: string;
+  method: string;
+  path: string;
+  op: Operation;
+}
+
+function operations(doc: OpenApiDocument): DocumentedOperation[] {
   return Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => HTTP_METHODS.includes(method))
-      .map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, path, op })),
+      .map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, method, path, op })),
   );
+}
+
+/** The error codes a response declares, from its description `error: CODE, CODE`. */
+function declaredCodes(response: { description?: string } | undefined): string[] {
+  const match = /^error: (.+)$/.exec(response?.description ?? '');
+  return match ? match[1]!.split(', ') : [];
+}
+
+/** Calls a documented operation with unknown ids (and `nobody` for a username). */
+function probe(app: ApiHarness['app'], { key, method, path }: DocumentedOperation) {
+  const url = path.replace('{username}', 'nobody').replace(/\{\w+\}/g, UNKNOWN_ID);
+  const req = request(app)[method as 'get' | 'post' | 'put' | 'delete'](
+    url + (PROBE_QUERIES[key] ?? ''),
+  );
+  return PROBE_BODIES[key] ? req.send(PROBE_BODIES[key]) : req;
 }
 
 describe.each(storeKinds())('service documents and probes (%s store)', (kind) => {
@@ -95,9 +192,11 @@ describe.each(storeKinds())('service documents and probes (%s store)', (kind) =>
       expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
     });
 
-    it('lists exactly the 30 endpoints of the spec', () => {
-      const expected = SPEC_ENDPOINTS.map((e) => e.replace(/\/$/, '')).sort();
-      expect(new Set(expected).size).toBe(30);
+    it('lists exactly the 30 endpoints of the spec and the 10 that authentication added', () => {
+      const expected = [...SPEC_ENDPOINTS, ...AUTH_ENDPOINTS]
+        .map((e) => e.replace(/\/$/, ''))
+        .sort();
+      expect(new Set(expected).size).toBe(40);
 
       expect(
         operations(doc)
@@ -118,7 +217,7 @@ describe.each(storeKinds())('service documents and probes (%s store)', (kind) =>
         expect(op.operationId).toEqual(expect.any(String));
         ids.add(op.operationId!);
       }
-      expect(ids.size).toBe(30);
+      expect(ids.size).toBe(ENDPOINT_COUNT);
     });
 
     it('documents the 400 and 500 error shape on every endpoint, and a body on every write', () => {
@@ -135,9 +234,104 @@ describe.each(storeKinds())('service documents and probes (%s store)', (kind) =>
             schema: { schema: { $ref: '#/components/schemas/ErrorBody' } },
           });
         }
-        const hasBody = /^(POST|PUT) /.test(key) && !key.endsWith('/pin');
+        const hasBody = /^(POST|PUT) /.test(key) && !BODILESS_WRITES.includes(key);
         expect({ key, body: op.requestBody !== undefined }).toEqual({ key, body: hasBody });
+        if (hasBody) {
+          expect({ key, required: op.requestBody?.required }).toEqual({
+            key,
+            required: !OPTIONAL_BODIES.includes(key),
+          });
+        }
       }
+    });
+
+    it('declares the bearerAuth security scheme: a JWT in the Authorization header', () => {
+      expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+      });
+    });
+
+    it('requires bearerAuth on every write, allows anonymous on every read, and none on sign-up and login', () => {
+      for (const { key, op } of operations(doc)) {
+        const expected = WITHOUT_TOKEN.includes(key)
+          ? []
+          : key.startsWith('GET ')
+            ? [{}, { bearerAuth: [] }]
+            : [{ bearerAuth: [] }];
+        expect({ key, security: op.security }).toEqual({ key, security: expected });
+      }
+    });
+
+    it('names each error code once, under the status the catalogue gives it', () => {
+      for (const { key, op } of operations(doc)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          const codes = declaredCodes(response);
+          expect({ key, status, codes }).toEqual({
+            key,
+            status,
+            codes: [...new Set(codes)].filter((c) => ERROR_CODES.includes(c as ErrorCode)),
+          });
+          expect(codes.length).toBeGreaterThan(0);
+          for (const code of codes) {
+            expect({ key, code, status: HTTP_STATUS[code as ErrorCode] }).toEqual({
+              key,
+              code,
+              status: Number(status),
+            });
+          }
+        }
+      }
+    });
+
+    it('declares 401 UNAUTHENTICATED wherever a token is read, and every write answers it without one', async () => {
+      for (const operation of operations(doc)) {
+        const { key, op } = operation;
+        if (WITHOUT_TOKEN.includes(key)) continue;
+        expect({ key, codes: declaredCodes(op.responses['401']) }).toEqual({
+          key,
+          codes: expect.arrayContaining(['UNAUTHENTICATED']),
+        });
+        if (key.startsWith('GET ')) continue;
+        const res = await probe(h.app, operation);
+        expect({ key, status: res.status, code: res.body?.error?.code }).toEqual({
+          key,
+          status: 401,
+          code: 'UNAUTHENTICATED',
+        });
+      }
+    });
+
+    it('declares what each endpoint answers to a member asking about things that do not exist', async () => {
+      const caller = await createMember(h.app);
+      const answers: string[] = [];
+      for (const operation of operations(doc)) {
+        const { key, op } = operation;
+        const res = await probe(h.app, operation).set(
+          WITHOUT_TOKEN.includes(key) ? {} : authHeader(caller),
+        );
+        const declared = op.responses[String(res.status)];
+        const code = (res.body as { error?: { code: string } }).error?.code;
+        answers.push(`${key} ${res.status} ${code ?? ''}`.trim());
+        expect({ key, status: res.status, declared: declared !== undefined }).toEqual({
+          key,
+          status: res.status,
+          declared: true,
+        });
+        if (code !== undefined) {
+          expect({ key, code, declared: declaredCodes(declared) }).toEqual({
+            key,
+            code,
+            declared: expect.arrayContaining([code]),
+          });
+        }
+      }
+      // The caller's token was accepted everywhere: only a bogus refresh token is refused.
+      expect(answers.filter((a) => a.endsWith(' UNAUTHENTICATED'))).toEqual([
+        'POST /api/auth/refresh 401 UNAUTHENTICATED',
+      ]);
     });
   });
 
@@ -217,6 +411,11 @@ describe.each(storeKinds())('service documents and probes (%s store)', (kind) =>
           logger: pino({ level: 'silent' }),
           repos: createRepositories(db),
           events: new RecordingPublisher(),
+          auth: {
+            tokens: testTokenService(),
+            hasher: new PasswordHasher(10),
+            refreshTtlSeconds: 3600,
+          },
           ready: () => db.ping(),
         });
         expect((await request(app).get('/readyz')).status).toBe(200);

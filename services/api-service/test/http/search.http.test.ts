@@ -1,24 +1,39 @@
-import { type Message, type Thread } from '@communities/contracts';
+import { type Member, type Message, type Thread } from '@communities/contracts';
 import request from 'supertest';
 import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
 import {
   MALFORMED_ID,
+  UNKNOWN_ID,
+  authHeader,
   createCommunity,
   createMember,
   createThread,
+  expectError,
   expectValidationError,
+  inviteAndJoin,
+  inviteMember,
   postMessage,
   readAllPages,
 } from '../support/fixtures';
 
 /**
  * GET /api/threads/search and GET /api/messages/search. The tests only read, so each store kind
- * gets one harness with one fixed corpus: two communities, threads and messages in each.
+ * gets one harness with one fixed corpus: two public communities with threads and messages in
+ * each, and a private community whose matches only its members may find. Every anonymous search
+ * below thus also checks that the private community stays out of it.
  */
 describe.each(storeKinds())('search API (%s store)', (kind) => {
   let h: ApiHarness;
   const t: Record<string, Thread> = {};
   const m: Record<string, Message> = {};
+  /** Owner of the private community. */
+  let insider: Member;
+  /** Invited into the private community and joined it. */
+  let member: Member;
+  /** Invited into the private community, not joined (yet). */
+  let invitee: Member;
+  /** In no community. */
+  let outsider: Member;
 
   beforeAll(async () => {
     h = await openApi(kind);
@@ -33,20 +48,36 @@ describe.each(storeKinds())('search API (%s store)', (kind) => {
     m.dotted = await postMessage(h.app, t.abc.id, owner.id, { content: 'costs $5 (a.c)' });
     m.lower = await postMessage(h.app, t.games.id, owner.id, { content: 'hello again' });
     m.plain = await postMessage(h.app, t.games.id, owner.id, { content: 'abc' });
+
+    insider = await createMember(h.app);
+    member = await createMember(h.app);
+    invitee = await createMember(h.app);
+    outsider = await createMember(h.app);
+    const club = await createCommunity(h.app, insider.id, { is_public: false });
+    await inviteAndJoin(h.app, club.id, insider.id, member.id);
+    await inviteMember(h.app, club.id, insider.id, invitee.id);
+    t.secret = await createThread(h.app, club.id, insider.id, { title: 'abc, members only' });
+    m.secret = await postMessage(h.app, t.secret.id, member.id, { content: 'hello, members' });
   });
   afterAll(async () => {
     await h.close();
   });
 
-  const search = async (path: string, query: Record<string, string>) => {
-    const res = await request(h.app).get(path).query(query);
+  /** The ids found, searching as `viewer` (anonymous when undefined). */
+  const search = async (path: string, query: Record<string, string>, viewer?: Member) => {
+    const res = await request(h.app)
+      .get(path)
+      .set(viewer ? authHeader(viewer) : {})
+      .query(query);
     expect(res.status).toBe(200);
     return (res.body as { items: { id: string }[]; next_cursor: string | null }).items.map(
       (item) => item.id,
     );
   };
-  const threads = (query: Record<string, string>) => search('/api/threads/search', query);
-  const messages = (query: Record<string, string>) => search('/api/messages/search', query);
+  const threads = (query: Record<string, string>, viewer?: Member) =>
+    search('/api/threads/search', query, viewer);
+  const messages = (query: Record<string, string>, viewer?: Member) =>
+    search('/api/messages/search', query, viewer);
 
   describe('GET /api/threads/search', () => {
     it('matches title or content case-insensitively, newest first', async () => {
@@ -64,7 +95,31 @@ describe.each(storeKinds())('search API (%s store)', (kind) => {
 
     it('searches only one community when community_id is given', async () => {
       expect(await threads({ q: 'abc', community_id: t.abc!.community_id })).toEqual([t.abc!.id]);
-      expect(await threads({ q: 'abc', community_id: '0'.repeat(24) })).toEqual([]);
+      expect(await threads({ q: 'abc', community_id: t.secret!.community_id }, member)).toEqual([
+        t.secret!.id,
+      ]);
+    });
+
+    it('answers 404 COMMUNITY_NOT_FOUND for a scope that is unknown or hidden from the viewer', async () => {
+      const get = (communityId: string, viewer?: Member) =>
+        request(h.app)
+          .get('/api/threads/search')
+          .set(viewer ? authHeader(viewer) : {})
+          .query({ q: 'abc', community_id: communityId });
+
+      expectError(await get(UNKNOWN_ID), 404, 'COMMUNITY_NOT_FOUND');
+      expectError(await get(t.secret!.community_id), 404, 'COMMUNITY_NOT_FOUND');
+      expectError(await get(t.secret!.community_id, outsider), 404, 'COMMUNITY_NOT_FOUND');
+      // An invitee may look at the community itself, not search inside it.
+      expectError(await get(t.secret!.community_id, invitee), 404, 'COMMUNITY_NOT_FOUND');
+    });
+
+    it('finds threads of a private community for its members only', async () => {
+      const everyone = [t.games!.id, t.abc!.id];
+      expect(await threads({ q: 'abc' }, outsider)).toEqual(everyone);
+      expect(await threads({ q: 'abc' }, invitee)).toEqual(everyone);
+      expect(await threads({ q: 'abc' }, member)).toEqual([t.secret!.id, ...everyone]);
+      expect(await threads({ q: 'abc' }, insider)).toEqual([t.secret!.id, ...everyone]);
     });
 
     it('pages the matches', async () => {
@@ -105,6 +160,31 @@ describe.each(storeKinds())('search API (%s store)', (kind) => {
     it('searches only one thread when thread_id is given', async () => {
       expect(await messages({ q: 'hello', thread_id: t.abc!.id })).toEqual([m.upper!.id]);
       expect(await messages({ q: 'hello', thread_id: t.other!.id })).toEqual([]);
+      expect(await messages({ q: 'hello', thread_id: t.secret!.id }, member)).toEqual([
+        m.secret!.id,
+      ]);
+    });
+
+    it('answers 404 THREAD_NOT_FOUND for a scope that is unknown or hidden from the viewer', async () => {
+      const get = (threadId: string, viewer?: Member) =>
+        request(h.app)
+          .get('/api/messages/search')
+          .set(viewer ? authHeader(viewer) : {})
+          .query({ q: 'hello', thread_id: threadId });
+
+      expectError(await get(UNKNOWN_ID), 404, 'THREAD_NOT_FOUND');
+      expectError(await get(t.secret!.id), 404, 'THREAD_NOT_FOUND');
+      expectError(await get(t.secret!.id, outsider), 404, 'THREAD_NOT_FOUND');
+      // An invitee may look at the community itself, not search inside its threads.
+      expectError(await get(t.secret!.id, invitee), 404, 'THREAD_NOT_FOUND');
+    });
+
+    it('finds messages of a private community for its members only', async () => {
+      const everyone = [m.lower!.id, m.upper!.id];
+      expect(await messages({ q: 'hello' }, outsider)).toEqual(everyone);
+      expect(await messages({ q: 'hello' }, invitee)).toEqual(everyone);
+      expect(await messages({ q: 'hello' }, member)).toEqual([m.secret!.id, ...everyone]);
+      expect(await messages({ q: 'hello' }, insider)).toEqual([m.secret!.id, ...everyone]);
     });
 
     it('pages the matches', async () => {

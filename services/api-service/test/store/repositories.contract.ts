@@ -4,10 +4,12 @@ import { activityContract } from './contract/activity.contract';
 import { communitiesContract } from './contract/communities.contract';
 import { cursorsContract } from './contract/cursors.contract';
 import { engineContract } from './contract/engine.contract';
+import { invitationsContract } from './contract/invitations.contract';
 import { joinLeaveContract } from './contract/join-leave.contract';
 import { membersContract } from './contract/members.contract';
 import { membershipsContract } from './contract/memberships.contract';
 import { messagesContract } from './contract/messages.contract';
+import { refreshTokensContract } from './contract/refresh-tokens.contract';
 import { searchContract } from './contract/search.contract';
 import { threadsContract } from './contract/threads.contract';
 
@@ -26,6 +28,8 @@ export function repositoryContract(
   describe('memberships', () => membershipsContract(open));
   describe('threads', () => threadsContract(open, traits));
   describe('messages', () => messagesContract(open));
+  describe('invitations', () => invitationsContract(open));
+  describe('refresh tokens', () => refreshTokensContract(open, traits));
   describe('cursors', () => cursorsContract(open));
   describe('search', () => searchContract(open));
   describe('member activity', () => activityContract(open));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { NedbDocumentDb } from '../../src/store/embedded/nedb-document-db';
 import { createRepositories, ensureIndexes } from '../../src/store/repositories';
 import { openStore } from '../support/api-harness';
-import { at, expectAppError, newMember } from './contract/fixtures';
+import { PASSWORD_HASH, at, expectAppError, hexId, newMember } from './contract/fixtures';
 import { repositoryContract } from './repositories.contract';
 
 describe('repositories on the embedded store (in memory)', () => {
@@ -27,9 +27,13 @@ describe('the embedded store with a data directory', () => {
     return { db, repos };
   }
 
-  it('keeps what was written across close and reopen, dates and unique indexes included', async () => {
+  it('keeps what was written across close and reopen: dates, unique indexes, credentials and tokens', async () => {
     const first = await open();
-    const ada = await first.repos.members.create(newMember({ username: 'Ada' }), at(1));
+    const ada = await first.repos.members.create(
+      newMember({ username: 'Ada' }),
+      PASSWORD_HASH,
+      at(1),
+    );
     const community = await first.repos.communities.create(
       {
         name: 'Persisted',
@@ -60,6 +64,17 @@ describe('the embedded store with a data directory', () => {
     );
     await first.repos.threads.recordMessage(thread.id, at(5));
     await first.repos.threads.togglePin(thread.id);
+    await first.repos.members.setPassword(ada.id, 'scrypt$10$changed$hash');
+    const invitation = await first.repos.invitations.add(community.id, hexId(), ada.id);
+    await first.repos.refreshTokens.insert({
+      token_hash: 'persisted-token-hash',
+      member_id: ada.id,
+      family_id: 'family-1',
+      created_at: at(6),
+      expires_at: at(7),
+    });
+    const token = (await first.repos.refreshTokens.findByHash('persisted-token-hash'))!;
+    await first.repos.refreshTokens.markUsed(token.id, at(6));
     await first.db.close();
 
     const second = await open();
@@ -75,10 +90,29 @@ describe('the embedded store with a data directory', () => {
       last_activity: at(5).toISOString(),
     });
     expect(await second.repos.messages.get(message.id)).toEqual(message);
-    const { items } = await second.repos.messages.search('STILL', thread.id, { limit: 5 });
+    const { items } = await second.repos.messages.search(
+      'STILL',
+      { threadId: thread.id },
+      { limit: 5 },
+    );
     expect(items).toEqual([message]);
+    expect(await second.repos.communities.privateIds()).toEqual([community.id]);
+    expect(await second.repos.memberships.roleOf(community.id, ada.id)).toBe('owner');
+    expect(await second.repos.members.credentialsByLogin('ADA')).toEqual({
+      id: ada.id,
+      is_active: true,
+      token_version: 1,
+      password_hash: 'scrypt$10$changed$hash',
+    });
+    expect(await second.repos.invitations.find(community.id, invitation.member_id)).toEqual(
+      invitation,
+    );
+    expect(await second.repos.refreshTokens.findByHash('persisted-token-hash')).toEqual({
+      ...token,
+      used_at: at(6),
+    });
     await expectAppError(
-      second.repos.members.create(newMember({ username: 'ADA' })),
+      second.repos.members.create(newMember({ username: 'ADA' }), PASSWORD_HASH),
       'USERNAME_TAKEN',
     );
     await second.db.close();

@@ -1,7 +1,10 @@
+import { parseSigningKeys, TokenService } from '@communities/auth';
 import { backendUrl, uniqueDbName } from '@communities/test-support';
 import type { Express } from 'express';
 import pino from 'pino';
 import { createApp } from '../../src/app';
+import { PasswordHasher } from '../../src/auth/password-hasher';
+import type { RateLimiter } from '../../src/http/rate-limit';
 import { RecordingPublisher } from '../../src/events/event-publisher';
 import type { DocumentDb } from '../../src/store/document-db';
 import { NedbDocumentDb } from '../../src/store/embedded/nedb-document-db';
@@ -45,23 +48,51 @@ export async function openStore(kind: StoreKind): Promise<StoreHarness> {
   return { db, repos, close: () => db.close() };
 }
 
+/** The suites' signing key ring: the gateway suites and token-tampering tests reuse it. */
+export const TEST_SIGNING_KEYS = parseSigningKeys(
+  'test-1:0123456789abcdef0123456789abcdef-test-key',
+);
+
+export function testTokenService(
+  overrides: Partial<ConstructorParameters<typeof TokenService>[0]> = {},
+): TokenService {
+  return new TokenService({
+    keys: TEST_SIGNING_KEYS,
+    issuer: 'communities-api',
+    accessTtlSeconds: 900,
+    grantTtlSeconds: 60,
+    ...overrides,
+  });
+}
+
 export interface ApiHarness extends StoreHarness {
   app: Express;
   events: RecordingPublisher;
+  tokens: TokenService;
 }
 
 export async function openApi(
   kind: StoreKind,
-  options: { bodyLimitBytes?: number } = {},
+  options: {
+    bodyLimitBytes?: number;
+    limiter?: RateLimiter;
+    tokens?: TokenService;
+    corsOrigins?: string[];
+  } = {},
 ): Promise<ApiHarness> {
   const store = await openStore(kind);
   const events = new RecordingPublisher();
+  const tokens = options.tokens ?? testTokenService();
   const app = createApp({
     logger: pino({ level: 'silent' }),
     repos: store.repos,
     events,
+    // The lowest cost the service accepts: suites sign up hundreds of members.
+    auth: { tokens, hasher: new PasswordHasher(10), refreshTtlSeconds: 3600 },
+    limiter: options.limiter,
+    corsOrigins: options.corsOrigins,
     ready: () => store.db.ping(),
     bodyLimitBytes: options.bodyLimitBytes,
   });
-  return { ...store, app, events };
+  return { ...store, app, events, tokens };
 }

@@ -5,6 +5,7 @@ import {
   Member,
   Message,
   Thread,
+  TokenPair,
   type ErrorCode,
 } from '@communities/contracts';
 import request, { type Response } from 'supertest';
@@ -59,13 +60,41 @@ export function expectValidationError(res: Response, paths: string[]): ErrorBody
   return body;
 }
 
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** Access tokens of the members this file created, by member id. */
+const accessTokens = new Map<string, string>();
+
+/** `Authorization` header of a member made by `createMember` (throws for anyone else). */
+export function authHeader(member: string | { id: string }): { authorization: string } {
+  const id = typeof member === 'string' ? member : member.id;
+  const token = accessTokens.get(id);
+  if (!token) throw new Error(`no access token for member ${id}: create them with createMember`);
+  return { authorization: `Bearer ${token}` };
+}
+
+export async function login(app: App, loginName: string, password = TEST_PASSWORD) {
+  const res = await request(app).post('/api/auth/login').send({ login: loginName, password });
+  expectStatus(res, 200);
+  return TokenPair.parse(res.body);
+}
+
+/** Signs a member up and logs them in; their token is then used by every builder below. */
 export async function createMember(app: App, overrides: Record<string, unknown> = {}) {
   const n = next();
   const res = await request(app)
     .post('/api/members/')
-    .send({ username: `member_${n}`, email: `member_${n}@example.com`, ...overrides });
+    .send({
+      username: `member_${n}`,
+      email: `member_${n}@example.com`,
+      password: TEST_PASSWORD,
+      ...overrides,
+    });
   expectStatus(res, 201);
-  return Member.parse(res.body);
+  const member = Member.parse(res.body);
+  const tokens = await login(app, member.username, (overrides.password as string) ?? TEST_PASSWORD);
+  accessTokens.set(member.id, tokens.access_token);
+  return member;
 }
 
 export async function createCommunity(
@@ -75,6 +104,7 @@ export async function createCommunity(
 ) {
   const res = await request(app)
     .post('/api/communities/')
+    .set(authHeader(createdBy))
     .send({ name: `Community ${next()}`, created_by: createdBy, ...overrides });
   expectStatus(res, 201);
   return Community.parse(res.body);
@@ -88,6 +118,7 @@ export async function createThread(
 ) {
   const res = await request(app)
     .post(`/api/threads/community/${communityId}`)
+    .set(authHeader(createdBy))
     .send({ title: `Thread ${next()}`, created_by: createdBy, ...overrides });
   expectStatus(res, 201);
   return Thread.parse(res.body);
@@ -101,6 +132,7 @@ export async function postMessage(
 ) {
   const res = await request(app)
     .post(`/api/messages/thread/${threadId}`)
+    .set(authHeader(author))
     .send({ content: `Message ${next()}`, author, ...overrides });
   expectStatus(res, 201);
   return Message.parse(res.body);
@@ -109,6 +141,7 @@ export async function postMessage(
 export async function joinCommunity(app: App, communityId: string, memberId: string) {
   const res = await request(app)
     .post(`/api/communities/${communityId}/join`)
+    .set(authHeader(memberId))
     .send({ member_id: memberId });
   expectStatus(res, 200);
   return res.body as { changed: boolean; member_count: number };
@@ -128,8 +161,11 @@ export async function seedThread(app: App) {
   return { owner, community, thread };
 }
 
-export async function getJson(app: App, path: string, status = 200) {
-  const res = await request(app).get(path);
+/** GET as anonymous, or as `viewer` (a member made by createMember). */
+export async function getJson(app: App, path: string, status = 200, viewer?: string) {
+  const res = await request(app)
+    .get(path)
+    .set(viewer ? authHeader(viewer) : {});
   expectStatus(res, status);
   return res.body as unknown;
 }
@@ -169,4 +205,67 @@ export function takeEvents(harness: Pick<ApiHarness, 'events'>): DomainEvent[] {
 export async function nextMillisecond(): Promise<void> {
   const now = Date.now();
   while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+// --- community/member helpers ---
+
+/** Deactivates a member with their own token (their tokens stop working at once). */
+export async function deactivateMember(app: App, memberId: string): Promise<void> {
+  const res = await request(app).delete(`/api/members/${memberId}`).set(authHeader(memberId));
+  expectStatus(res, 204);
+}
+
+/** `by` (owner or moderator) invites `memberId` to the community. */
+export async function inviteMember(app: App, communityId: string, by: string, memberId: string) {
+  const res = await request(app)
+    .post(`/api/communities/${communityId}/invitations`)
+    .set(authHeader(by))
+    .send({ member_id: memberId });
+  expectStatus(res, 201);
+  return res.body as { community_id: string; member_id: string; invited_by: string };
+}
+
+/** `by` (owner or moderator) makes `memberId`, already a member, a moderator. */
+export async function makeModerator(app: App, communityId: string, by: string, memberId: string) {
+  const res = await request(app)
+    .put(`/api/communities/${communityId}/moderators/${memberId}`)
+    .set(authHeader(by));
+  expectStatus(res, 200);
+  return res.body as { role: string };
+}
+
+/** A member who owns a private community (its only member). */
+export async function seedPrivateCommunity(app: App) {
+  const owner = await createMember(app);
+  const community = await createCommunity(app, owner.id, { is_public: false });
+  return { owner, community };
+}
+
+/** Invites `memberId` to a (private) community and has them join it. */
+export async function inviteAndJoin(app: App, communityId: string, by: string, memberId: string) {
+  await inviteMember(app, communityId, by, memberId);
+  return joinCommunity(app, communityId, memberId);
+}
+
+// --- thread/message helpers ---
+
+/** A 401 UNAUTHENTICATED with the Bearer challenge every 401 carries. */
+export function expectUnauthenticated(res: Response): ErrorBody {
+  const body = expectError(res, 401, 'UNAUTHENTICATED');
+  expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
+  return body;
+}
+
+/** A new member who has joined the (public) community. */
+export async function createJoinedMember(app: App, communityId: string) {
+  const member = await createMember(app);
+  await joinCommunity(app, communityId, member.id);
+  return member;
+}
+
+/** A private community with its owner (its only member) and a thread the owner started in it. */
+export async function seedPrivateThread(app: App) {
+  const { owner, community } = await seedPrivateCommunity(app);
+  const thread = await createThread(app, community.id, owner.id);
+  return { owner, community, thread };
 }

@@ -1,5 +1,5 @@
 import { CLIENT_ACTIONS, DomainEvent } from '@communities/contracts';
-import { buildAsyncApiDocument } from './asyncapi-document';
+import { CLIENT_EVENT_TYPES, buildAsyncApiDocument } from './asyncapi-document';
 
 type Json = Record<string, unknown>;
 
@@ -42,8 +42,32 @@ describe('AsyncAPI document', () => {
     const sent = Object.values(operations)
       .filter((op) => op.action === 'send')
       .flatMap((op) => op.messages.map((m) => String(m.$ref).split('/').pop()));
-    for (const option of DomainEvent.options)
-      expect(sent).toContain(`${option.shape.type.value}_event`);
+    for (const option of DomainEvent.options) {
+      const type = option.shape.type.value;
+      if (CLIENT_EVENT_TYPES.includes(type)) expect(sent).toContain(`${type}_event`);
+      else expect(sent).not.toContain(`${type}_event`);
+    }
+    expect(sent).toContain('subscription_revoked_frame');
+  });
+
+  it('never documents the internal access_revoked event as something a client receives', () => {
+    expect(CLIENT_EVENT_TYPES).not.toContain('access_revoked');
+    expect(CLIENT_EVENT_TYPES).toContain('new_message');
+    const messages = (document.components as { messages: Json }).messages;
+    expect(messages).not.toHaveProperty('access_revoked_event');
+    expect(messages).toHaveProperty('new_message_event');
+  });
+
+  it('documents authentication: the authenticate action, grants, security schemes, close codes', () => {
+    const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+    expect(schemas.authenticate_action?.required).toEqual(['action', 'token']);
+    const joinThread = schemas.join_thread_action as { properties: Json };
+    expect(joinThread.properties).toHaveProperty('grant');
+    const schemes = (document.components as { securitySchemes: Json }).securitySchemes;
+    expect(Object.keys(schemes)).toEqual(['bearer', 'queryToken']);
+    const socket = (document.channels as Record<string, { description: string }>).socket;
+    expect(socket?.description).toMatch(/4401/);
+    expect(socket?.description).toMatch(/4403/);
   });
 
   it('resolves every $ref inside the document', () => {

@@ -7,14 +7,18 @@ import {
   ErrorFrame,
   type EventType,
   Message,
+  SubscriptionRevokedFrame,
   Thread,
 } from '@communities/contracts';
 import { z } from 'zod';
 
 type ChannelKind = 'community' | 'thread' | 'global';
 
-/** Where each event travels (mirrors `channelFor`); a new event type fails to compile here. */
-const EVENT_CHANNEL: Record<EventType, ChannelKind> = {
+/**
+ * Where each event travels (mirrors `channelFor`); a new event type fails to compile here. `null`:
+ * internal to the backend (the gateway consumes it, no client ever receives it).
+ */
+const EVENT_CHANNEL: Record<EventType, ChannelKind | null> = {
   member_joined: 'community',
   member_left: 'community',
   new_thread: 'community',
@@ -28,7 +32,30 @@ const EVENT_CHANNEL: Record<EventType, ChannelKind> = {
   stop_typing: 'thread',
   community_created: 'global',
   community_deleted: 'global',
+  access_revoked: null,
 };
+
+/** Events a client can receive. */
+export const CLIENT_EVENT_TYPES = (Object.keys(EVENT_CHANNEL) as EventType[]).filter(
+  (type) => EVENT_CHANNEL[type] !== null,
+);
+
+const SECURITY_DESCRIPTION =
+  'Every socket is authenticated with an access token from POST /api/auth/login, in this order ' +
+  'of preference: `Authorization: Bearer <token>` on the upgrade request; else the first frame ' +
+  '`{"action":"authenticate","token":"…"}` (browsers), sent within WS_AUTH_TIMEOUT_MS; else ' +
+  '`?token=<token>` (a fallback: proxies and access logs may record query strings). The token ' +
+  "`sub` must equal the path's user_id. At the upgrade a bad token is refused with HTTP 401, " +
+  "another user's token with 403, a foreign Origin with 403; after an `authenticate` frame the " +
+  'socket closes with 4401 (invalid, expired or revoked token, any other first frame, or no ' +
+  'frame in time) or 4403 (another user). Joining a community or thread needs a `grant` from ' +
+  'POST /api/realtime/grants for exactly that channel. A socket is closed with 4401 when its ' +
+  "member's sessions are revoked; a subscription ends with `subscription_revoked` when access to " +
+  'it is. Client actions are rate limited per connection (WS_RATE_LIMIT_ACTIONS): RATE_LIMITED.';
+
+const CLOSE_CODES_DESCRIPTION =
+  'Close codes: 1001 shutting down; 1008 too many frames in flight; 1009 frame too big; 1013 ' +
+  'slow consumer; 4401 authenticate (again), then reconnect; 4403 the token may not open this path.';
 
 type Json = Record<string, unknown>;
 const ref = ($ref: string): Json => ({ $ref });
@@ -55,8 +82,14 @@ function buildSchemas(): { schemas: Record<string, Json>; messages: Record<strin
   addMessage('connected_frame', ConnectedFrame, 'sent once when the socket opens');
   addMessage('ack_frame', AckFrame, 'the action succeeded');
   addMessage('error_frame', ErrorFrame, 'the action failed; the connection stays open');
+  addMessage(
+    'subscription_revoked_frame',
+    SubscriptionRevokedFrame,
+    'the gateway ended a subscription because access to the channel was revoked',
+  );
   for (const option of DomainEvent.options) {
     const type = option.shape.type.value;
+    if (EVENT_CHANNEL[type] === null) continue;
     addMessage(
       `${type}_event`,
       option,
@@ -84,9 +117,7 @@ function buildSchemas(): { schemas: Record<string, Json>; messages: Record<strin
 }
 
 function eventChannel(kind: ChannelKind, address: string, description: string): Json {
-  const types = (Object.keys(EVENT_CHANNEL) as EventType[]).filter(
-    (t) => EVENT_CHANNEL[t] === kind,
-  );
+  const types = CLIENT_EVENT_TYPES.filter((t) => EVENT_CHANNEL[t] === kind);
   const id = kind === 'global' ? undefined : `${kind}_id`;
   return {
     address,
@@ -116,6 +147,12 @@ export function buildAsyncApiDocument(version: string): Json {
     operations[action] = {
       action: 'receive',
       channel: ref('#/channels/socket'),
+      ...(action === 'authenticate' && {
+        description:
+          'The first frame of a socket whose upgrade carried no token. Answered with an ack, then ' +
+          'the connected frame; a refused token closes the socket (4401, or 4403 for a token of ' +
+          'another user) instead of an error frame.',
+      }),
       messages: [ref(`#/channels/socket/messages/${action}_action`)],
       reply: {
         channel: ref('#/channels/socket'),
@@ -129,15 +166,50 @@ export function buildAsyncApiDocument(version: string): Json {
   operations.send_connected = {
     action: 'send',
     channel: ref('#/channels/socket'),
+    description: 'sent once the socket is authenticated, after joining global:notifications',
     messages: [ref('#/channels/socket/messages/connected_frame')],
+  };
+  operations.send_subscription_revoked = {
+    action: 'send',
+    channel: ref('#/channels/socket'),
+    messages: [ref('#/channels/socket/messages/subscription_revoked_frame')],
   };
   const channels: Json = {
     socket: {
       address: '/ws/{user_id}',
       description:
-        'One WebSocket per client; JSON text frames only. Events of joined channels arrive here.',
+        'One WebSocket per client; JSON text frames only. Events of joined channels arrive here. ' +
+        CLOSE_CODES_DESCRIPTION,
       parameters: {
-        user_id: { description: 'the connecting user; authoritative for typing events' },
+        user_id: {
+          description: "the connecting member's id; must equal the access token's `sub`",
+        },
+      },
+      bindings: {
+        ws: {
+          method: 'GET',
+          headers: {
+            type: 'object',
+            properties: {
+              Authorization: { type: 'string', description: '`Bearer <access token>`' },
+              Origin: {
+                type: 'string',
+                description: "browsers: the gateway's own origin or one of CORS_ORIGINS",
+              },
+            },
+          },
+          query: {
+            type: 'object',
+            properties: {
+              token: {
+                type: 'string',
+                description:
+                  'access token, when neither the header nor the first frame can be used',
+              },
+            },
+          },
+          bindingVersion: '0.1.0',
+        },
       },
       messages: socketMessages,
     },
@@ -164,12 +236,42 @@ export function buildAsyncApiDocument(version: string): Json {
     info: {
       title: 'Communities realtime gateway',
       version,
-      description:
-        'WebSocket protocol of the realtime-gateway: join channels, receive domain events.',
+      description: `WebSocket protocol of the realtime-gateway: authenticate, join channels with grants, receive domain events. ${SECURITY_DESCRIPTION}`,
+    },
+    servers: {
+      gateway: {
+        host: 'localhost:5002',
+        protocol: 'ws',
+        description: 'a realtime-gateway on its own (the standalone serves it on :5001)',
+        security: [
+          ref('#/components/securitySchemes/bearer'),
+          ref('#/components/securitySchemes/queryToken'),
+        ],
+      },
     },
     defaultContentType: 'application/json',
     channels,
     operations,
-    components: { schemas, messages },
+    components: {
+      schemas,
+      messages,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'access token from POST /api/auth/login, as `Authorization: Bearer` on the upgrade ' +
+            'request or in the `authenticate` first frame',
+        },
+        queryToken: {
+          type: 'httpApiKey',
+          name: 'token',
+          in: 'query',
+          description:
+            'browser fallback: the access token as ?token=; may be recorded by proxies and logs',
+        },
+      },
+    },
   };
 }

@@ -8,6 +8,7 @@ import {
   threadChannel,
 } from '@communities/contracts';
 import { type EventPublisher } from '@communities/broker';
+import { type GrantVerifier } from '../auth/grant-verifier';
 import { type OriginTracker } from '../fanout/origin-tracker';
 import { ackFrame } from '../protocol/server-frames';
 import { type ConnectionRegistry } from './connection-registry';
@@ -17,11 +18,14 @@ export interface ActionDeps {
   registry: ConnectionRegistry;
   bus: EventPublisher;
   origins: OriginTracker;
+  grants: GrantVerifier;
 }
 
 /**
- * Carries out one decoded client action and returns its ack; failures are thrown as `AppError`
- * and become error frames in the session. Joins and leaves are idempotent and always acked.
+ * Carries out one decoded client action of an authenticated connection and returns its ack;
+ * failures are thrown as `AppError` and become error frames in the session. A join needs a grant
+ * for exactly that channel (FORBIDDEN without one); leaves need none. Joins and leaves are
+ * idempotent and always acked.
  */
 export class ActionHandler {
   constructor(private readonly deps: ActionDeps) {}
@@ -29,9 +33,11 @@ export class ActionHandler {
   async perform(connection: LocalConnection, action: ClientAction): Promise<AckFrame> {
     const { registry } = this.deps;
     switch (action.action) {
+      case 'authenticate':
+        throw new AppError('VALIDATION_FAILED', 'this connection is already authenticated');
       case 'join_community': {
         const channel = communityChannel(action.community_id);
-        await registry.join(connection, channel);
+        await this.join(connection, channel, action.grant);
         return ackFrame(action.action, channel, action.ref);
       }
       case 'leave_community': {
@@ -41,7 +47,7 @@ export class ActionHandler {
       }
       case 'join_thread': {
         const channel = threadChannel(action.thread_id);
-        await registry.join(connection, channel);
+        await this.join(connection, channel, action.grant);
         return ackFrame(action.action, channel, action.ref);
       }
       case 'leave_thread': {
@@ -57,15 +63,35 @@ export class ActionHandler {
     }
   }
 
+  private async join(
+    connection: LocalConnection,
+    channel: string,
+    grant: string | undefined,
+  ): Promise<void> {
+    const access = await this.deps.grants.verify(grant, connection.userId, channel);
+    await this.deps.registry.join(connection, channel, access);
+    // A revocation can arrive while the broker subscription is being made; it wins.
+    if (!this.deps.registry.isJoined(connection, channel)) {
+      throw new AppError('FORBIDDEN', `access to ${channel} was revoked while joining`);
+    }
+  }
+
   /**
    * Typing indicators are published by the gateway itself, on `thread:{id}`, so sockets on other
    * replicas see them too; they are never stored. The connection's user is authoritative: a
-   * `user_id` in the frame is ignored. The sender is remembered so its own echo is skipped.
+   * `user_id` in the frame is ignored. The sender is remembered so its own echo is skipped. Only a
+   * socket that joined the thread (so holds a grant for it) may type in it.
    */
   private async publishTyping(
     connection: LocalConnection,
     action: Extract<ClientAction, { action: 'typing' | 'stop_typing' }>,
   ): Promise<AckFrame> {
+    if (!this.deps.registry.isJoined(connection, threadChannel(action.thread_id))) {
+      throw new AppError(
+        'FORBIDDEN',
+        `join thread ${action.thread_id} before sending ${action.action}`,
+      );
+    }
     const data = { thread_id: action.thread_id, user_id: connection.userId };
     const event =
       action.action === 'typing' ? createEvent('typing', data) : createEvent('stop_typing', data);

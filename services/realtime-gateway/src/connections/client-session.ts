@@ -1,17 +1,20 @@
-import { GLOBAL_CHANNEL } from '@communities/contracts';
+import { AppError, GLOBAL_CHANNEL } from '@communities/contracts';
 import { type Logger } from 'pino';
 import { type RawData, WebSocket } from 'ws';
+import { type Authenticator } from '../auth/authenticator';
 import { type GatewayMetrics } from '../metrics';
-import { CLOSE } from '../protocol/close-codes';
+import { CLOSE, closeForAuthError } from '../protocol/close-codes';
 import { decodeClientFrame } from '../protocol/decode-frame';
 import {
   type ServerFrame,
+  ackFrame,
   connectedFrame,
   encodeFrame,
   errorFrame,
   errorFrameFor,
 } from '../protocol/server-frames';
 import { type ActionHandler } from './action-handler';
+import { type ActionRateLimit } from './action-rate-limit';
 import { type ConnectionRegistry } from './connection-registry';
 import { type HeartbeatTarget } from './heartbeat';
 import { type LocalConnection } from './local-connection';
@@ -22,34 +25,51 @@ const MAX_PENDING_FRAMES = 64;
 export interface SessionDeps {
   registry: ConnectionRegistry;
   actions: ActionHandler;
+  authenticator: Authenticator;
+  /** Undefined when WS_RATE_LIMIT_ACTIONS is "off". */
+  rateLimit: ActionRateLimit | undefined;
   metrics: GatewayMetrics;
   logger: Logger;
+  authTimeoutMs: number;
 }
 
 /**
  * One client socket. Frames are handled strictly one after another, so acks come back in the order
- * the actions were sent even though joins wait for the broker. Every socket implicitly joins
- * `global:notifications` before its `connected` frame is sent.
+ * the actions were sent even though joins wait for the broker (a client may send `authenticate`
+ * and its joins without waiting).
+ *
+ * A socket whose upgrade carried a valid token starts authenticated. Otherwise its first frame
+ * must be `authenticate`, within `authTimeoutMs`; anything else closes it with 4401. Only once
+ * authenticated is it registered, implicitly joined to `global:notifications`, and sent the
+ * `connected` frame, which is the "you're in" signal on every path.
  */
 export class ClientSession implements LocalConnection, HeartbeatTarget {
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private awaitingPong = false;
+  private authenticated = false;
+  private authTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   /** Resolves once the socket closed and every channel it held was released. */
   readonly closed: Promise<void>;
 
+  /**
+   * @param userId from the path `/ws/{user_id}`; an authenticated socket's token has it as `sub`.
+   * @param preAuthenticated true when the upgrade request carried a valid token for `userId`.
+   */
   constructor(
     readonly id: string,
     readonly userId: string,
     private readonly socket: WebSocket,
     private readonly deps: SessionDeps,
+    preAuthenticated: boolean,
   ) {
     this.log = deps.logger.child({ connection: id, userId });
-    deps.registry.add(this);
     this.closed = new Promise((resolve) => {
       socket.once('close', (code: number) => {
         this.log.debug({ code }, 'socket closed');
+        clearTimeout(this.authTimer);
+        deps.rateLimit?.forget(id);
         void deps.registry.release(this).then(resolve, (error: unknown) => {
           this.log.error({ err: error }, 'releasing channels failed');
           resolve();
@@ -67,10 +87,14 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
       else if (error.code?.startsWith('WS_ERR_')) deps.metrics.invalidFrame('protocol');
       this.log.debug({ err: error }, 'socket error');
     });
-    this.enqueue(async () => {
-      await deps.registry.join(this, GLOBAL_CHANNEL);
-      this.reply(connectedFrame(userId));
-    });
+    if (preAuthenticated) {
+      this.enqueue(() => this.admit());
+    } else {
+      this.authTimer = setTimeout(() => {
+        this.deps.metrics.invalidFrame('unauthenticated');
+        this.close(CLOSE.authenticationTimeout.code, CLOSE.authenticationTimeout.reason);
+      }, deps.authTimeoutMs);
+    }
   }
 
   get isOpen(): boolean {
@@ -115,14 +139,25 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
   }
 
   private async handleFrame(data: RawData, isBinary: boolean): Promise<void> {
-    if (isBinary) {
+    if (!this.isOpen) return; // closing: nobody will read the answer
+    if (!this.authenticated) return this.handleFirstFrame(data, isBinary);
+    const decoded = isBinary ? undefined : decodeClientFrame(rawText(data));
+    const ref = decoded?.ok ? decoded.action.ref : decoded?.ref;
+    // Every frame counts, refused ones too: answering garbage costs as much as answering actions.
+    try {
+      await this.deps.rateLimit?.consume(this.id);
+    } catch (error) {
+      this.deps.metrics.invalidFrame('rate_limited');
+      this.reply(errorFrameFor(error, ref));
+      return;
+    }
+    if (!decoded) {
       this.deps.metrics.invalidFrame('binary');
       this.reply(
         errorFrame('UNSUPPORTED_MEDIA_TYPE', 'binary frames are not supported; send JSON text'),
       );
       return;
     }
-    const decoded = decodeClientFrame(rawText(data));
     if (!decoded.ok) {
       this.deps.metrics.invalidFrame(decoded.reason);
       this.reply(errorFrame(decoded.code, decoded.message, decoded.ref));
@@ -135,6 +170,40 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
       if (frame.code === 'INTERNAL') this.log.error({ err: error }, 'action failed');
       this.reply(frame);
     }
+  }
+
+  /** Authenticates with the first frame, or closes 4401 / 4403. */
+  private async handleFirstFrame(data: RawData, isBinary: boolean): Promise<void> {
+    const decoded = isBinary ? undefined : decodeClientFrame(rawText(data));
+    if (!decoded?.ok || decoded.action.action !== 'authenticate') {
+      this.deps.metrics.invalidFrame('unauthenticated');
+      this.close(CLOSE.authenticationRequired.code, CLOSE.authenticationRequired.reason);
+      return;
+    }
+    const { token, ref } = decoded.action;
+    try {
+      await this.deps.authenticator.authenticate(token, this.userId);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      this.deps.metrics.invalidFrame('unauthenticated');
+      const close = closeForAuthError(error);
+      this.close(close.code, close.reason);
+      return;
+    }
+    if (!this.isOpen) return; // timed out or closed by the peer while the token was checked
+    this.reply(ackFrame('authenticate', undefined, ref));
+    await this.admit();
+  }
+
+  /** Registers the authenticated socket, joins the global channel, then says `connected`. */
+  private async admit(): Promise<void> {
+    // Never register a socket that already closed: its release has run and would not run again.
+    if (!this.isOpen) return;
+    clearTimeout(this.authTimer);
+    this.authenticated = true;
+    this.deps.registry.add(this);
+    await this.deps.registry.join(this, GLOBAL_CHANNEL);
+    this.reply(connectedFrame(this.userId));
   }
 
   private reply(frame: ServerFrame): void {

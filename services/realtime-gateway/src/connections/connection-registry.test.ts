@@ -102,7 +102,7 @@ describe('ConnectionRegistry', () => {
     const refused = registry.join(a, 'thread:3');
     await expect(refused).rejects.toBeInstanceOf(AppError);
     await expect(refused).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect(registry.channelsOf(a)).toEqual(new Set(['global', 'thread:1', 'thread:2']));
+    expect([...registry.subscriptionsOf(a).keys()]).toEqual(['global', 'thread:1', 'thread:2']);
   });
 
   it('undoes a join the broker refused so that a retry subscribes again', async () => {
@@ -112,11 +112,47 @@ describe('ConnectionRegistry', () => {
     await expect(registry.join(a, 'thread:1')).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });
-    expect(registry.channelsOf(a).size).toBe(0);
+    expect(registry.subscriptionsOf(a).size).toBe(0);
     await expect(registry.join(a, 'thread:1')).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });
     expect(calls.filter((call) => call.startsWith('subscribe'))).toHaveLength(2);
+  });
+
+  it('remembers the access each subscription was granted, replaced by a later join', async () => {
+    const { registry } = setup();
+    const a = connection('a');
+    registry.add(a);
+    await registry.join(a, 'global');
+    await registry.join(a, 'community:c1', { communityId: 'c1', membershipBound: false });
+    await registry.join(a, 'community:c1', { communityId: 'c1', membershipBound: true });
+    expect(registry.subscriptionsOf(a)).toEqual(
+      new Map([
+        ['global', undefined],
+        ['community:c1', { communityId: 'c1', membershipBound: true }],
+      ]),
+    );
+    expect(registry.isJoined(a, 'community:c1')).toBe(true);
+    expect(registry.isJoined(a, 'community:c2')).toBe(false);
+  });
+
+  it('indexes sockets by user and channels by community until they are gone', async () => {
+    const { registry } = setup();
+    const [a1, a2, b] = [connection('a1'), connection('a2'), connection('b')];
+    const sameUser = { ...a2, userId: a1.userId };
+    for (const c of [a1, sameUser, b]) registry.add(c);
+    const access = { communityId: 'c1', membershipBound: true };
+    await registry.join(a1, 'community:c1', access);
+    await registry.join(b, 'thread:t1', access);
+    await registry.join(b, 'thread:t2', { communityId: 'c2', membershipBound: true });
+    expect(registry.connectionsOf(a1.userId)).toEqual(new Set([a1, sameUser]));
+    expect(registry.channelsOfCommunity('c1')).toEqual(new Set(['community:c1', 'thread:t1']));
+
+    await registry.release(a1);
+    await registry.leave(b, 'thread:t1');
+    expect(registry.connectionsOf(a1.userId)).toEqual(new Set([sameUser]));
+    expect(registry.channelsOfCommunity('c1').size).toBe(0);
+    expect(registry.channelsOfCommunity('c2')).toEqual(new Set(['thread:t2']));
   });
 
   it('makes a second joiner wait for the subscription the first joiner started', async () => {

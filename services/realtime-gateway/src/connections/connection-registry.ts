@@ -13,35 +13,57 @@ export interface RegistryOptions {
   implicitChannels?: ReadonlySet<string>;
 }
 
+/**
+ * What a join's grant said about the subscription, kept so it can be revoked: the community the
+ * channel belongs to, and whether access depends on membership (a private community).
+ */
+export interface ChannelAccess {
+  readonly communityId: string;
+  readonly membershipBound: boolean;
+}
+
 interface ChannelEntry {
   members: Set<LocalConnection>;
   /** The broker subscription made on the first join; later joiners wait for it too. */
   subscribed: Promise<void>;
+  /** From the first join that carried a grant; a channel never changes community. */
+  communityId?: string;
 }
 
 /**
- * The gateway's only shared state: which local sockets are in which channel. Membership changes
- * synchronously, so the broker calls it triggers are issued in the same order as the joins and
- * leaves that caused them (a leave right after a join unsubscribes after it subscribed).
+ * The gateway's only shared state: which authenticated local sockets are in which channel, with
+ * the access each subscription was granted. Membership changes synchronously, so the broker calls
+ * it triggers are issued in the same order as the joins and leaves that caused them (a leave right
+ * after a join unsubscribes after it subscribed), and a revocation takes effect before the next
+ * broker message is delivered. Indexes by user and by community exist for revocations only; the
+ * fanout reads `membersOf` and nothing else.
  */
 export class ConnectionRegistry {
   private readonly channels = new Map<string, ChannelEntry>();
-  private readonly joined = new Map<LocalConnection, Set<string>>();
+  private readonly joined = new Map<LocalConnection, Map<string, ChannelAccess | undefined>>();
+  private readonly byUser = new Map<string, Set<LocalConnection>>();
+  private readonly byCommunity = new Map<string, Set<string>>();
 
   constructor(
     private readonly lifecycle: ChannelLifecycle,
     private readonly options: RegistryOptions,
   ) {}
 
+  /** Registers an authenticated socket; only registered sockets can join. */
   add(connection: LocalConnection): void {
-    if (!this.joined.has(connection)) this.joined.set(connection, new Set());
+    if (this.joined.has(connection)) return;
+    this.joined.set(connection, new Map());
+    let sockets = this.byUser.get(connection.userId);
+    if (!sockets) this.byUser.set(connection.userId, (sockets = new Set()));
+    sockets.add(connection);
   }
 
   /**
-   * Resolves once the channel's broker subscription is in place. Joining twice is a no-op. Throws
-   * VALIDATION_FAILED past the per-socket limit and SERVICE_UNAVAILABLE when the broker refused.
+   * Resolves once the channel's broker subscription is in place. Joining twice is a no-op apart
+   * from replacing the access. Throws VALIDATION_FAILED past the per-socket limit and
+   * SERVICE_UNAVAILABLE when the broker refused.
    */
-  async join(connection: LocalConnection, channel: string): Promise<void> {
+  async join(connection: LocalConnection, channel: string, access?: ChannelAccess): Promise<void> {
     const channels = this.joined.get(connection);
     if (!channels) return; // already disconnected: nobody is left to deliver to
     let entry = this.channels.get(channel);
@@ -54,7 +76,13 @@ export class ConnectionRegistry {
         entry = created;
       }
       entry.members.add(connection);
-      channels.add(channel);
+    }
+    channels.set(channel, access);
+    if (access && entry && entry.communityId === undefined) {
+      entry.communityId = access.communityId;
+      let indexed = this.byCommunity.get(access.communityId);
+      if (!indexed) this.byCommunity.set(access.communityId, (indexed = new Set()));
+      indexed.add(channel);
     }
     try {
       await entry?.subscribed;
@@ -69,12 +97,7 @@ export class ConnectionRegistry {
   async leave(connection: LocalConnection, channel: string): Promise<boolean> {
     const channels = this.joined.get(connection);
     if (!channels?.delete(channel)) return false;
-    const entry = this.channels.get(channel);
-    entry?.members.delete(connection);
-    if (entry && entry.members.size === 0) {
-      this.channels.delete(channel);
-      await this.lifecycle.lastLeft(channel);
-    }
+    if (this.removeMember(channel, connection)) await this.lifecycle.lastLeft(channel);
     return true;
   }
 
@@ -83,14 +106,12 @@ export class ConnectionRegistry {
     const channels = this.joined.get(connection);
     if (!channels) return;
     this.joined.delete(connection);
+    const sockets = this.byUser.get(connection.userId);
+    sockets?.delete(connection);
+    if (sockets?.size === 0) this.byUser.delete(connection.userId);
     const lastLeft: string[] = [];
-    for (const channel of channels) {
-      const entry = this.channels.get(channel);
-      entry?.members.delete(connection);
-      if (entry && entry.members.size === 0) {
-        this.channels.delete(channel);
-        lastLeft.push(channel);
-      }
+    for (const channel of channels.keys()) {
+      if (this.removeMember(channel, connection)) lastLeft.push(channel);
     }
     await Promise.all(lastLeft.map((channel) => this.lifecycle.lastLeft(channel)));
   }
@@ -100,12 +121,23 @@ export class ConnectionRegistry {
     return this.channels.get(channel)?.members;
   }
 
-  channelsOf(connection: LocalConnection): ReadonlySet<string> {
-    return this.joined.get(connection) ?? new Set();
+  /** The socket's channels with the access each was granted (undefined for implicit ones). */
+  subscriptionsOf(connection: LocalConnection): ReadonlyMap<string, ChannelAccess | undefined> {
+    return this.joined.get(connection) ?? EMPTY;
   }
 
-  connections(): IterableIterator<LocalConnection> {
-    return this.joined.keys();
+  isJoined(connection: LocalConnection, channel: string): boolean {
+    return this.joined.get(connection)?.has(channel) ?? false;
+  }
+
+  /** Registered sockets of one user (do not mutate). */
+  connectionsOf(userId: string): ReadonlySet<LocalConnection> {
+    return this.byUser.get(userId) ?? EMPTY_SET;
+  }
+
+  /** Channels of one community (its own and its threads') with at least one local socket. */
+  channelsOfCommunity(communityId: string): ReadonlySet<string> {
+    return this.byCommunity.get(communityId) ?? EMPTY_CHANNELS;
   }
 
   get connectionCount(): number {
@@ -116,10 +148,25 @@ export class ConnectionRegistry {
     return this.channels.size;
   }
 
-  private checkLimit(channels: ReadonlySet<string>): void {
+  /** Removes one member; true when it was the last, and the channel entry is gone. */
+  private removeMember(channel: string, connection: LocalConnection): boolean {
+    const entry = this.channels.get(channel);
+    if (!entry) return false;
+    entry.members.delete(connection);
+    if (entry.members.size > 0) return false;
+    this.channels.delete(channel);
+    if (entry.communityId !== undefined) {
+      const indexed = this.byCommunity.get(entry.communityId);
+      indexed?.delete(channel);
+      if (indexed?.size === 0) this.byCommunity.delete(entry.communityId);
+    }
+    return true;
+  }
+
+  private checkLimit(channels: ReadonlyMap<string, unknown>): void {
     const implicit = this.options.implicitChannels;
     let counted = 0;
-    for (const channel of channels) if (!implicit?.has(channel)) counted += 1;
+    for (const channel of channels.keys()) if (!implicit?.has(channel)) counted += 1;
     if (counted >= this.options.maxChannelsPerSocket) {
       throw new AppError(
         'VALIDATION_FAILED',
@@ -128,3 +175,7 @@ export class ConnectionRegistry {
     }
   }
 }
+
+const EMPTY: ReadonlyMap<string, ChannelAccess | undefined> = new Map();
+const EMPTY_SET: ReadonlySet<LocalConnection> = new Set();
+const EMPTY_CHANNELS: ReadonlySet<string> = new Set();

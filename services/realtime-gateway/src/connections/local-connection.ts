@@ -5,7 +5,8 @@
 export interface LocalConnection {
   /** Unique within this gateway process; identifies the origin of the typing events it sends. */
   readonly id: string;
-  /** From the upgrade path `/ws/{user_id}`; authoritative over any `user_id` in a frame. */
+  /** From the upgrade path `/ws/{user_id}`, verified against the access token; authoritative over
+   * any `user_id` in a frame. */
   readonly userId: string;
   /** False once a close has started: nothing more is written to it. */
   readonly isOpen: boolean;

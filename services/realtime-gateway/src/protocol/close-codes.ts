@@ -1,8 +1,9 @@
-import { CLOSE_CODES } from '@communities/contracts';
+import { type AppError, CLOSE_CODES } from '@communities/contracts';
 
 /**
  * Why the gateway closes a socket, and with which RFC 6455 code. 1009 for oversize frames is sent
  * by `ws` itself (maxPayload); it is listed here so every code the gateway uses is in one place.
+ * 4401 means "authenticate (again), then reconnect"; 4403 "this token may not open this path".
  */
 export const CLOSE = {
   shutdown: { code: CLOSE_CODES.GOING_AWAY, reason: 'server shutting down' },
@@ -11,4 +12,25 @@ export const CLOSE = {
   slowConsumer: { code: CLOSE_CODES.TRY_AGAIN_LATER, reason: 'slow consumer' },
   /** The client sent frames faster than they could be answered. */
   tooManyPending: { code: CLOSE_CODES.POLICY_VIOLATION, reason: 'too many pending frames' },
+  /** The first frame of an unauthenticated socket was not `authenticate`. */
+  authenticationRequired: { code: CLOSE_CODES.UNAUTHENTICATED, reason: 'authentication required' },
+  /** No `authenticate` frame within WS_AUTH_TIMEOUT_MS. */
+  authenticationTimeout: { code: CLOSE_CODES.UNAUTHENTICATED, reason: 'authentication timeout' },
+  /** The member was deactivated or changed their password (an `access_revoked` event). */
+  sessionRevoked: { code: CLOSE_CODES.UNAUTHENTICATED, reason: 'session revoked' },
 } as const;
+
+/** A close reason must fit in a control frame: at most 123 bytes of UTF-8. */
+const MAX_REASON_BYTES = 123;
+
+/**
+ * The one mapping from a refused `authenticate` frame to a close: UNAUTHENTICATED → 4401,
+ * FORBIDDEN → 4403 (the same errors refuse an upgrade with 401 / 403). The error's message, safe
+ * for clients by contract, is the close reason.
+ */
+export function closeForAuthError(error: AppError): { code: number; reason: string } {
+  const code = error.code === 'FORBIDDEN' ? CLOSE_CODES.FORBIDDEN : CLOSE_CODES.UNAUTHENTICATED;
+  let reason = error.message;
+  while (Buffer.byteLength(reason) > MAX_REASON_BYTES) reason = reason.slice(0, -1);
+  return { code, reason };
+}

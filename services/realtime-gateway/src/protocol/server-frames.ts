@@ -5,6 +5,7 @@ import {
   type ConnectedFrame,
   type ErrorCode,
   type ErrorFrame,
+  type SubscriptionRevokedFrame,
 } from '@communities/contracts';
 
 /** Server → client frames, built from the contract types so a shape change fails to compile. */
@@ -20,6 +21,14 @@ export function errorFrame(code: ErrorCode, message: string, ref?: string): Erro
   return { type: 'error', code, message, ...(ref && { ref }) };
 }
 
+/** The gateway ended a subscription because access to the channel was revoked. */
+export function subscriptionRevokedFrame(
+  channel: string,
+  reason: SubscriptionRevokedFrame['reason'],
+): SubscriptionRevokedFrame {
+  return { type: 'subscription_revoked', channel, reason };
+}
+
 /**
  * The gateway's one mapping from thrown errors to error frames: an `AppError` keeps its catalogue
  * code and message; anything else is INTERNAL with a generic message (details go to the log).
@@ -29,7 +38,7 @@ export function errorFrameFor(error: unknown, ref?: string): ErrorFrame {
   return errorFrame('INTERNAL', 'internal error', ref);
 }
 
-export type ServerFrame = ConnectedFrame | AckFrame | ErrorFrame;
+export type ServerFrame = ConnectedFrame | AckFrame | ErrorFrame | SubscriptionRevokedFrame;
 
 export function encodeFrame(frame: ServerFrame): string {
   return JSON.stringify(frame);

@@ -1,4 +1,4 @@
-/** `/ws/{user_id}`: the only upgrade path. The user id is taken as given (the spec has no auth). */
+/** `/ws/{user_id}`: the only upgrade path. The user id must equal the access token's `sub`. */
 const WS_PATH = /^\/ws\/([^/]+)\/?$/;
 const MAX_USER_ID_LENGTH = 128;
 // eslint-disable-next-line no-control-regex

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type DomainEvent, createEvent } from '@communities/contracts';
+import { type AccessRevokedData, type DomainEvent, createEvent } from '@communities/contracts';
 
 export const newId = (): string => randomBytes(12).toString('hex');
 
@@ -32,4 +32,9 @@ export function memberJoinedEvent(communityId: string): DomainEvent {
 
 export function communityDeletedEvent(): DomainEvent {
   return createEvent('community_deleted', { community_id: newId() });
+}
+
+/** What the api-service publishes on `gateway:access` when access ends. */
+export function accessRevokedEvent(data: AccessRevokedData): DomainEvent {
+  return createEvent('access_revoked', data);
 }

@@ -8,6 +8,7 @@ import {
 import { eventually } from '@communities/test-support';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { TEST_KEY_SPEC } from './auth';
 
 const logger = pino({ level: 'silent' });
 
@@ -50,13 +51,23 @@ export interface RunningGateway {
   url(path: string): string;
 }
 
-/** A gateway on 127.0.0.1, port 0, with its own bus; ready once the bus is. */
+/**
+ * A gateway on 127.0.0.1, port 0, with its own bus, verifying with `TEST_KEY_SPEC`; ready once
+ * the bus is. `env` is read like the process environment, then `overrides` replace fields.
+ */
 export async function startGateway(
   bus: EventBus,
   overrides: Partial<GatewayConfig> = {},
+  env: Record<string, string> = {},
 ): Promise<RunningGateway> {
   const config = {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+    ...loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      AUTH_JWT_KEYS: TEST_KEY_SPEC,
+      ...env,
+    }),
     ...overrides,
   };
   const gateway = createGateway({ config, logger, bus });

@@ -61,8 +61,24 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Commun
     return toCommunity(doc);
   }
 
-  list(page: PageRequest): Promise<Page<Community>> {
-    return this.page({}, NEWEST_FIRST, page);
+  /** Public communities plus the private ones whose ids are in `alsoPrivate`, newest first. */
+  list(page: PageRequest, alsoPrivate: string[] = []): Promise<Page<Community>> {
+    const filter = alsoPrivate.length
+      ? {
+          $or: [{ is_public: true }, { _id: { $in: alsoPrivate.map((id) => this.db.toId(id)) } }],
+        }
+      : { is_public: true };
+    return this.page(filter, NEWEST_FIRST, page);
+  }
+
+  /**
+   * Ids of every private community. Searches exclude the ones a viewer is not in with `$nin`,
+   * which keeps pages exact on every engine; it grows with the number of private communities,
+   * and past some thousands a denormalized visibility flag on threads and messages would be due.
+   */
+  async privateIds(): Promise<string[]> {
+    const docs = await this.collection.find({ is_public: false });
+    return docs.map((doc) => idToHex(doc._id));
   }
 
   async update(id: string, patch: CommunityPatch): Promise<Community | null> {

@@ -15,6 +15,18 @@ export interface MemberDoc {
   bio: string | null;
   joined_at: Date;
   is_active: boolean;
+  /** `scrypt$...` (see PasswordHasher); absent on members created before authentication. */
+  password_hash?: string;
+  /** Bumped by a password change and a deactivation: access tokens carry it (`tv`). */
+  token_version?: number;
+}
+
+/** What authentication needs to know about a member; never leaves the api-service. */
+export interface MemberCredentials {
+  id: string;
+  is_active: boolean;
+  token_version: number;
+  password_hash: string | undefined;
 }
 
 /** A member as stored; `communities` is added by the service from the memberships. */
@@ -49,12 +61,21 @@ function toProfile(doc: MemberDoc): MemberProfile {
   };
 }
 
+function toCredentials(doc: MemberDoc): MemberCredentials {
+  return {
+    id: idToHex(doc._id),
+    is_active: doc.is_active,
+    token_version: doc.token_version ?? 0,
+    password_hash: doc.password_hash,
+  };
+}
+
 export class MemberRepository extends DocumentRepository<MemberDoc, MemberProfile> {
   constructor(db: DocumentDb) {
     super(db, 'members', MEMBER_INDEXES, toProfile);
   }
 
-  async create(input: NewMember, now = new Date()): Promise<MemberProfile> {
+  async create(input: NewMember, passwordHash: string, now = new Date()): Promise<MemberProfile> {
     const doc: MemberDoc = {
       _id: this.db.newId(),
       ...input,
@@ -62,6 +83,8 @@ export class MemberRepository extends DocumentRepository<MemberDoc, MemberProfil
       email: input.email.toLowerCase(),
       joined_at: now,
       is_active: true,
+      password_hash: passwordHash,
+      token_version: 0,
     };
     await this.unique(doc, () => this.collection.insertOne(doc));
     return toProfile(doc);
@@ -86,12 +109,36 @@ export class MemberRepository extends DocumentRepository<MemberDoc, MemberProfil
     return doc && toProfile(doc);
   }
 
+  /** Deactivates and bumps the token version, so every access token of the member stops working. */
   async deactivate(id: string): Promise<MemberProfile | null> {
     const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
-      { $set: { is_active: false } },
+      { $set: { is_active: false }, $inc: { token_version: 1 } },
     );
     return doc && toProfile(doc);
+  }
+
+  async credentialsById(id: string): Promise<MemberCredentials | null> {
+    const doc = await this.collection.findOne({ _id: this.db.toId(id) });
+    return doc && toCredentials(doc);
+  }
+
+  /** By username or email, case-insensitively (emails are stored lower-cased). */
+  async credentialsByLogin(login: string): Promise<MemberCredentials | null> {
+    const key = login.toLowerCase();
+    const doc = await this.collection.findOne(
+      key.includes('@') ? { email: key } : { username_key: key },
+    );
+    return doc && toCredentials(doc);
+  }
+
+  /** Stores a new password hash and bumps the token version (older access tokens end). */
+  async setPassword(id: string, passwordHash: string): Promise<boolean> {
+    const doc = await this.collection.findOneAndUpdate(
+      { _id: this.db.toId(id) },
+      { $set: { password_hash: passwordHash }, $inc: { token_version: 1 } },
+    );
+    return doc !== null;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Page } from '@communities/contracts';
+import type { CommunityRole, Page } from '@communities/contracts';
 import {
   DuplicateKeyError,
   type DbId,
@@ -17,14 +17,14 @@ export interface MembershipDoc {
   _id: DbId;
   community_id: string;
   member_id: string;
-  role: 'owner' | 'member';
+  role: CommunityRole;
   joined_at: Date;
 }
 
 export interface Membership {
   community_id: string;
   member_id: string;
-  role: 'owner' | 'member';
+  role: CommunityRole;
   joined_at: Date;
 }
 
@@ -55,7 +55,7 @@ export class MembershipRepository extends DocumentRepository<MembershipDoc, Memb
   async add(
     communityId: string,
     memberId: string,
-    role: Membership['role'] = 'member',
+    role: CommunityRole = 'member',
     now = new Date(),
   ): Promise<boolean> {
     try {
@@ -84,6 +84,21 @@ export class MembershipRepository extends DocumentRepository<MembershipDoc, Memb
 
   async has(communityId: string, memberId: string): Promise<boolean> {
     return (await this.collection.count({ community_id: communityId, member_id: memberId })) > 0;
+  }
+
+  /** The member's role in the community; null when they are not a member. */
+  async roleOf(communityId: string, memberId: string): Promise<CommunityRole | null> {
+    const doc = await this.collection.findOne({ community_id: communityId, member_id: memberId });
+    return doc?.role ?? null;
+  }
+
+  /** Changes a member's role; false when they are not a member. */
+  async setRole(communityId: string, memberId: string, role: CommunityRole): Promise<boolean> {
+    const doc = await this.collection.findOneAndUpdate(
+      { community_id: communityId, member_id: memberId },
+      { $set: { role } },
+    );
+    return doc !== null;
   }
 
   removeAllOfCommunity(communityId: string): Promise<number> {
@@ -122,7 +137,15 @@ export class MembershipRepository extends DocumentRepository<MembershipDoc, Memb
     return this.page({ community_id: communityId }, JOIN_ORDER, page);
   }
 
-  pageOfMember(memberId: string, page: PageRequest): Promise<Page<Membership>> {
-    return this.page({ member_id: memberId }, JOIN_ORDER, page);
+  /** The member's memberships in join order, leaving out the communities in `except`. */
+  pageOfMember(
+    memberId: string,
+    page: PageRequest,
+    except: string[] = [],
+  ): Promise<Page<Membership>> {
+    const filter = except.length
+      ? { member_id: memberId, community_id: { $nin: except } }
+      : { member_id: memberId };
+    return this.page(filter, JOIN_ORDER, page);
   }
 }

@@ -3,6 +3,7 @@ import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-d
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
+import { scopeFilter, type CommunityScope } from '../../store/community-scope';
 
 export interface MessageDoc {
   _id: DbId;
@@ -83,10 +84,15 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   }
 
   /** Case-insensitive literal match on content, newest first. */
-  search(text: string, threadId: string | undefined, page: PageRequest): Promise<Page<Message>> {
+  /** `threadId` narrows to one thread; otherwise `except` leaves out hidden communities. */
+  search(
+    text: string,
+    scope: { threadId: string } | CommunityScope,
+    page: PageRequest,
+  ): Promise<Page<Message>> {
     const filter: Filter = { content: { $regex: containsInsensitive(text) } };
-    if (threadId) filter.thread_id = threadId;
-    return this.page(filter, NEWEST_FIRST, page);
+    const where = 'threadId' in scope ? { thread_id: scope.threadId } : scopeFilter(scope);
+    return this.page({ ...filter, ...where }, NEWEST_FIRST, page);
   }
 
   async update(id: string, patch: MessagePatch, now = new Date()): Promise<Message | null> {

@@ -3,6 +3,7 @@ import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-d
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
+import { scopeFilter, type CommunityScope } from '../../store/community-scope';
 
 export interface ThreadDoc {
   _id: DbId;
@@ -85,11 +86,10 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
   }
 
   /** Case-insensitive literal match on title or content, newest first. */
-  search(text: string, communityId: string | undefined, page: PageRequest): Promise<Page<Thread>> {
+  search(text: string, scope: CommunityScope, page: PageRequest): Promise<Page<Thread>> {
     const match = containsInsensitive(text);
     const filter: Filter = { $or: [{ title: { $regex: match } }, { content: { $regex: match } }] };
-    if (communityId) filter.community_id = communityId;
-    return this.page(filter, NEWEST_FIRST, page);
+    return this.page({ ...filter, ...scopeFilter(scope) }, NEWEST_FIRST, page);
   }
 
   async update(id: string, patch: ThreadPatch, now = new Date()): Promise<Thread | null> {

@@ -6,36 +6,51 @@ import {
   type Thread,
   type UpdateThreadBody,
 } from '@communities/contracts';
+import {
+  assertSelf,
+  forbidden,
+  type CommunityAccess,
+  type Viewable,
+} from '../../access/community-access';
+import { policy } from '../../access/policy';
+import type { Actor } from '../../auth/authenticator';
 import type { EventPublisher } from '../../events/event-publisher';
 import type { PageRequest } from '../../store/keyset';
 import type { Repositories } from '../../store/repositories';
-import type { CommunityService } from '../communities/community.service';
 import type { MemberService } from '../members/member.service';
+
+/** A thread the viewer may see, with the viewer's role in its community. */
+export interface ViewableThread extends Viewable {
+  thread: Thread;
+}
 
 export class ThreadService {
   constructor(
     private readonly repos: Repositories,
-    private readonly communities: CommunityService,
+    private readonly access: CommunityAccess,
     private readonly members: MemberService,
     private readonly events: EventPublisher,
   ) {}
 
   /** Pinned first, then by last activity, newest first. */
-  async listOfCommunity(communityId: string, page: PageRequest): Promise<Page<Thread>> {
-    await this.communities.get(communityId);
+  async listOfCommunity(
+    communityId: string,
+    viewer: Actor | undefined,
+    page: PageRequest,
+  ): Promise<Page<Thread>> {
+    await this.access.viewable(communityId, viewer);
     return this.repos.threads.listOfCommunity(communityId, page);
   }
 
-  async create(
-    communityId: string,
-    actorId: string,
-    body: Omit<CreateThreadBody, 'created_by'>,
-  ): Promise<Thread> {
-    await this.communities.get(communityId);
-    await this.members.requireActive(actorId);
+  /** Members of the community start threads. */
+  async create(communityId: string, actor: Actor, body: CreateThreadBody): Promise<Thread> {
+    assertSelf(body.created_by, actor, 'created_by');
+    const { role } = await this.access.viewable(communityId, actor);
+    if (!policy.post(role)) throw forbidden('join the community to start threads in it');
+    await this.members.requireActive(actor.id);
     const thread = await this.repos.threads.create({
       community_id: communityId,
-      created_by: actorId,
+      created_by: actor.id,
       title: body.title,
       content: body.content,
       tags: body.tags,
@@ -44,13 +59,27 @@ export class ThreadService {
     return thread;
   }
 
-  async get(id: string): Promise<Thread> {
-    const thread = await this.repos.threads.get(id);
-    if (!thread) throw notFound(id);
-    return thread;
+  async get(id: string, viewer: Actor | undefined): Promise<Thread> {
+    return (await this.viewable(id, viewer)).thread;
   }
 
-  async update(id: string, patch: UpdateThreadBody): Promise<Thread> {
+  /** The thread, if it exists in a community the viewer may see; THREAD_NOT_FOUND otherwise. */
+  async viewable(id: string, viewer: Actor | undefined): Promise<ViewableThread> {
+    const thread = await this.repos.threads.get(id);
+    if (!thread) throw notFound(id);
+    try {
+      return { thread, ...(await this.access.viewable(thread.community_id, viewer)) };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'COMMUNITY_NOT_FOUND') throw notFound(id);
+      throw error;
+    }
+  }
+
+  async update(id: string, actor: Actor, patch: UpdateThreadBody): Promise<Thread> {
+    const { thread: current, role } = await this.viewable(id, actor);
+    if (!policy.editThread(actor.id, current, role)) {
+      throw forbidden("only the thread's author and moderators may edit it");
+    }
     const thread = await this.repos.threads.update(id, patch);
     if (!thread) throw notFound(id);
     this.events.publish(createEvent('thread_updated', { thread }));
@@ -58,8 +87,11 @@ export class ThreadService {
   }
 
   /** Deletes the thread's messages, then the thread (a retry finishes an interrupted delete). */
-  async delete(id: string): Promise<void> {
-    const thread = await this.get(id);
+  async delete(id: string, actor: Actor): Promise<void> {
+    const { thread, role } = await this.viewable(id, actor);
+    if (!policy.deleteThread(actor.id, thread, role)) {
+      throw forbidden("only the thread's author and moderators may delete it");
+    }
     await this.repos.messages.deleteAllOfThread(id);
     if (!(await this.repos.threads.delete(id))) throw notFound(id);
     this.events.publish(
@@ -67,16 +99,29 @@ export class ThreadService {
     );
   }
 
-  /** Flips `is_pinned`. */
-  async togglePin(id: string): Promise<Thread> {
+  /** Flips `is_pinned`; owner and moderators only. */
+  async togglePin(id: string, actor: Actor): Promise<Thread> {
+    const { role } = await this.viewable(id, actor);
+    if (!policy.manageCommunity(role)) throw forbidden('only the owner and moderators pin threads');
     const thread = await this.repos.threads.togglePin(id);
     if (!thread) throw notFound(id);
     this.events.publish(createEvent('thread_updated', { thread }));
     return thread;
   }
 
-  search(q: string, communityId: string | undefined, page: PageRequest): Promise<Page<Thread>> {
-    return this.repos.threads.search(q, communityId, page);
+  /** Searches the communities the viewer may see (or one of them). */
+  async search(
+    q: string,
+    communityId: string | undefined,
+    viewer: Actor | undefined,
+    page: PageRequest,
+  ): Promise<Page<Thread>> {
+    if (communityId) {
+      await this.access.viewable(communityId, viewer);
+      return this.repos.threads.search(q, { communityId }, page);
+    }
+    const hidden = await this.access.hiddenCommunityIds(viewer);
+    return this.repos.threads.search(q, { except: hidden }, page);
   }
 }
 

@@ -10,13 +10,13 @@ import {
   type OpenStore,
 } from './fixtures';
 
-function createCommunity(repos: Repositories, name = 'Rustaceans', now?: Date) {
+function createCommunity(repos: Repositories, name = 'Rustaceans', now?: Date, isPublic = true) {
   return repos.communities.create(
     {
       name,
       description: '',
       created_by: hexId(),
-      is_public: true,
+      is_public: isPublic,
       tags: ['lang'],
       avatar_url: null,
     },
@@ -103,5 +103,46 @@ export function communitiesContract(open: OpenStore, traits: EngineTraits): void
         .sort()
         .reverse(),
     );
+  });
+
+  it('lists public communities only, unless private ones are asked for by id', async () => {
+    const { repos } = store();
+    const created = [];
+    // Public and private alternate: p0, s1, p2, s3, p4, s5.
+    for (let i = 0; i < 6; i++) {
+      created.push(await createCommunity(repos, `c${i}`, at(0), i % 2 === 0));
+    }
+    const newestFirst = (communities: { id: string }[]) =>
+      communities
+        .map((c) => c.id)
+        .sort()
+        .reverse();
+    const [p0, s1, p2, s3, p4, s5] = created;
+
+    const publicOnly = await readAllPages((cursor) => repos.communities.list({ limit: 2, cursor }));
+    expect(publicOnly.items.map((c) => c.id)).toEqual(newestFirst([p0!, p2!, p4!]));
+    expect((await repos.communities.list({ limit: 10 }, [])).items).toEqual(publicOnly.items);
+
+    const withSome = await readAllPages((cursor) =>
+      repos.communities.list({ limit: 2, cursor }, [s1!.id, s5!.id, hexId()]),
+    );
+    expect(withSome.items.map((c) => c.id)).toEqual(newestFirst([p0!, s1!, p2!, p4!, s5!]));
+    expect(withSome.pages).toBe(3);
+    expect(withSome.items.map((c) => c.id)).not.toContain(s3!.id);
+  });
+
+  it('gives the ids of every private community, and follows a change of visibility', async () => {
+    const { repos } = store();
+    expect(await repos.communities.privateIds()).toEqual([]);
+    const open = await createCommunity(repos, 'open');
+    const closed = await createCommunity(repos, 'closed', undefined, false);
+    const hidden = await createCommunity(repos, 'hidden', undefined, false);
+    expect((await repos.communities.privateIds()).sort()).toEqual([closed.id, hidden.id].sort());
+
+    await repos.communities.update(open.id, { is_public: false });
+    await repos.communities.update(closed.id, { is_public: true });
+    expect((await repos.communities.privateIds()).sort()).toEqual([open.id, hidden.id].sort());
+    await repos.communities.delete(hidden.id);
+    expect(await repos.communities.privateIds()).toEqual([open.id]);
   });
 }

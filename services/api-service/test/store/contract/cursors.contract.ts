@@ -84,10 +84,16 @@ export function cursorsContract(open: OpenStore): void {
       () => repos.memberships.pageOfCommunity(hexId(), { limit: 1, cursor: bad }),
       () => repos.memberships.pageOfMember(hexId(), { limit: 1, cursor: bad }),
       () => repos.threads.listOfCommunity(hexId(), { limit: 1, cursor: bad }),
-      () => repos.threads.search('x', undefined, { limit: 1, cursor: bad }),
+      () => repos.communities.list({ limit: 1, cursor: bad }, [hexId()]),
+      () => repos.memberships.pageOfMember(hexId(), { limit: 1, cursor: bad }, [hexId()]),
+      () => repos.threads.search('x', { except: [] }, { limit: 1, cursor: bad }),
+      () => repos.threads.search('x', { except: [hexId()] }, { limit: 1, cursor: bad }),
+      () => repos.threads.search('x', { communityId: hexId() }, { limit: 1, cursor: bad }),
       () => repos.messages.listOfThread(hexId(), { limit: 1, cursor: bad }),
       () => repos.messages.repliesTo(hexId(), hexId(), { limit: 1, cursor: bad }),
-      () => repos.messages.search('x', undefined, { limit: 1, cursor: bad }),
+      () => repos.messages.search('x', { except: [] }, { limit: 1, cursor: bad }),
+      () => repos.messages.search('x', { except: [hexId()] }, { limit: 1, cursor: bad }),
+      () => repos.messages.search('x', { threadId: hexId() }, { limit: 1, cursor: bad }),
     ];
     for (const list of lists) await expectAppError(list(), 'INVALID_CURSOR');
   });

@@ -45,11 +45,17 @@ export function newMember(overrides: Partial<NewMember> = {}): NewMember {
   };
 }
 
+/**
+ * A stored password hash. Repositories keep it as given and never verify it (the PasswordHasher
+ * does), so a fixed string in the hasher's format is enough here.
+ */
+export const PASSWORD_HASH = 'scrypt$10$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaA==';
+
 export function createMember(
   repos: Repositories,
   overrides: Partial<NewMember> = {},
 ): Promise<MemberProfile> {
-  return repos.members.create(newMember(overrides));
+  return repos.members.create(newMember(overrides), PASSWORD_HASH);
 }
 
 /** Resolves to the AppError `work` rejects with, failing the test on any other outcome. */

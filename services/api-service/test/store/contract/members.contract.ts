@@ -6,6 +6,7 @@ import {
   expectAppError,
   hexId,
   newMember,
+  PASSWORD_HASH,
   readAllPages,
   useStore,
   type OpenStore,
@@ -18,6 +19,7 @@ export function membersContract(open: OpenStore): void {
     const { repos } = store();
     const created = await repos.members.create(
       newMember({ username: 'Ada.Lovelace', email: 'Ada@Example.COM' }),
+      PASSWORD_HASH,
       at(5),
     );
     expect(created).toMatchObject({
@@ -127,6 +129,64 @@ export function membersContract(open: OpenStore): void {
     const ada = await createMember(repos);
     expect((await repos.members.deactivate(ada.id))?.is_active).toBe(false);
     expect((await repos.members.get(ada.id))?.is_active).toBe(false);
+  });
+
+  it('gives the credentials of a new member: active, token version 0, the stored hash', async () => {
+    const { repos } = store();
+    const ada = await createMember(repos);
+    expect(await repos.members.credentialsById(ada.id)).toEqual({
+      id: ada.id,
+      is_active: true,
+      token_version: 0,
+      password_hash: PASSWORD_HASH,
+    });
+    expect(await repos.members.credentialsById(hexId())).toBeNull();
+  });
+
+  it('finds credentials by username or by email, in any case', async () => {
+    const { repos } = store();
+    const ada = await createMember(repos, { username: 'Ada', email: 'Ada@Example.com' });
+    await createMember(repos, { username: 'grace', email: 'grace@example.com' });
+    for (const login of ['Ada', 'ada', 'ADA', 'ada@example.com', 'ADA@EXAMPLE.COM']) {
+      expect((await repos.members.credentialsByLogin(login))?.id).toBe(ada.id);
+    }
+    expect(await repos.members.credentialsByLogin('ad')).toBeNull();
+    expect(await repos.members.credentialsByLogin('ada@example.org')).toBeNull();
+    expect(await repos.members.credentialsByLogin('nobody')).toBeNull();
+  });
+
+  it('stores a new password hash and bumps the token version each time', async () => {
+    const { repos } = store();
+    const ada = await createMember(repos, { username: 'ada' });
+    const other = await createMember(repos);
+    expect(await repos.members.setPassword(ada.id, 'scrypt$10$new$one')).toBe(true);
+    expect(await repos.members.credentialsByLogin('ada')).toMatchObject({
+      token_version: 1,
+      password_hash: 'scrypt$10$new$one',
+      is_active: true,
+    });
+    expect(await repos.members.setPassword(ada.id, 'scrypt$10$new$two')).toBe(true);
+    expect(await repos.members.credentialsById(ada.id)).toMatchObject({
+      token_version: 2,
+      password_hash: 'scrypt$10$new$two',
+    });
+    expect(await repos.members.credentialsById(other.id)).toMatchObject({
+      token_version: 0,
+      password_hash: PASSWORD_HASH,
+    });
+    expect(await repos.members.setPassword(hexId(), 'scrypt$10$x$y')).toBe(false);
+  });
+
+  it('bumps the token version when it deactivates a member, keeping the password hash', async () => {
+    const { repos } = store();
+    const ada = await createMember(repos);
+    await repos.members.deactivate(ada.id);
+    expect(await repos.members.credentialsById(ada.id)).toEqual({
+      id: ada.id,
+      is_active: false,
+      token_version: 1,
+      password_hash: PASSWORD_HASH,
+    });
   });
 
   it('returns only the existing members of getMany', async () => {

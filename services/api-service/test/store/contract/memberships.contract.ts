@@ -105,6 +105,60 @@ export function membershipsContract(open: OpenStore): void {
     expect(ofMember.items.map((m) => m.community_id)).toEqual(communities);
   });
 
+  it("reports a member's role in a community, and null where they are not a member", async () => {
+    const { repos } = store();
+    const [community, other, owner, member] = [hexId(), hexId(), hexId(), hexId()];
+    await repos.memberships.add(community, owner, 'owner');
+    await repos.memberships.add(community, member);
+    await repos.memberships.add(other, owner, 'moderator');
+    expect(await repos.memberships.roleOf(community, owner)).toBe('owner');
+    expect(await repos.memberships.roleOf(community, member)).toBe('member');
+    expect(await repos.memberships.roleOf(other, owner)).toBe('moderator');
+    expect(await repos.memberships.roleOf(other, member)).toBeNull();
+    expect(await repos.memberships.roleOf(hexId(), owner)).toBeNull();
+  });
+
+  it("changes a member's role in one community only; false when they are not a member", async () => {
+    const { repos } = store();
+    const [community, other, member] = [hexId(), hexId(), hexId()];
+    await repos.memberships.add(community, member, 'member', at(4));
+    await repos.memberships.add(other, member);
+    expect(await repos.memberships.setRole(community, member, 'moderator')).toBe(true);
+    expect(await repos.memberships.roleOf(community, member)).toBe('moderator');
+    expect(await repos.memberships.roleOf(other, member)).toBe('member');
+    const { items } = await repos.memberships.pageOfCommunity(community, { limit: 5 });
+    expect(items).toEqual([
+      { community_id: community, member_id: member, role: 'moderator', joined_at: at(4) },
+    ]);
+    expect(await repos.memberships.setRole(community, member, 'member')).toBe(true);
+    expect(await repos.memberships.roleOf(community, member)).toBe('member');
+
+    expect(await repos.memberships.setRole(community, hexId(), 'moderator')).toBe(false);
+    expect(await repos.memberships.countOfCommunity(community)).toBe(1);
+  });
+
+  it("pages a member's communities leaving out the excepted ones", async () => {
+    const { repos } = store();
+    const member = hexId();
+    const communities = Array.from({ length: 6 }, () => hexId());
+    for (const [i, community] of communities.entries()) {
+      await repos.memberships.add(community, member, 'member', at(i));
+    }
+    const except = [communities[1]!, communities[4]!, hexId()];
+    const { items, pages } = await readAllPages((cursor) =>
+      repos.memberships.pageOfMember(member, { limit: 2, cursor }, except),
+    );
+    expect(items.map((m) => m.community_id)).toEqual([
+      communities[0],
+      communities[2],
+      communities[3],
+      communities[5],
+    ]);
+    expect(pages).toBe(2);
+    const all = await repos.memberships.pageOfMember(member, { limit: 10 }, []);
+    expect(all.items.map((m) => m.community_id)).toEqual(communities);
+  });
+
   it('removes every membership of one community and no other', async () => {
     const { repos } = store();
     const [community, other, member] = [hexId(), hexId(), hexId()];

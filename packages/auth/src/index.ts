@@ -1,0 +1,4 @@
+export * from './signing-keys';
+export * from './token-service';
+export * from './rate-spec';
+export * from './auth-settings';

@@ -1,0 +1,108 @@
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+type CspDirectives = Record<string, string[]>;
+
+/**
+ * JSON never loads anything, so the API's policy allows nothing: no sources, no framing, no
+ * base or form targets.
+ */
+const API_CSP: CspDirectives = {
+  defaultSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * What both docs pages need, all from our own origin (their assets are served from npm packages,
+ * never a CDN): their scripts and stylesheet, `/openapi.json` and Swagger UI's "Try it out"
+ * requests (connect-src), the icons that swagger-ui.css embeds as data: URIs. Inline script stays
+ * forbidden. No `upgrade-insecure-requests`: on a plain-HTTP deployment (`npm start`, an internal
+ * address) it would rewrite the pages' own asset URLs to https and break them.
+ */
+const DOCS_BASE_CSP: CspDirectives = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+const SWAGGER_UI_CSP: CspDirectives = { ...DOCS_BASE_CSP };
+
+/**
+ * ReDoc renders with styled-components, which injects `<style>` elements at run time (hence
+ * 'unsafe-inline' for styles, never for scripts), and builds its search index in a worker it
+ * starts from a blob: URL.
+ */
+const REDOC_CSP: CspDirectives = {
+  ...DOCS_BASE_CSP,
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  workerSrc: ["'self'", 'blob:'],
+};
+
+function headers(directives: CspDirectives): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives },
+    xFrameOptions: { action: 'deny' },
+  });
+}
+
+function under(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/**
+ * Helmet's headers on every response, with a Content-Security-Policy chosen by path: the strict
+ * API policy everywhere, the docs policies on `/docs/**` (Swagger UI) and `/redoc/**` (ReDoc).
+ * Mount it on the app root, before any router, so error responses carry the headers too.
+ */
+export function securityHeaders(): RequestHandler {
+  const api = headers(API_CSP);
+  const swaggerUi = headers(SWAGGER_UI_CSP);
+  const redoc = headers(REDOC_CSP);
+  return (req, res, next) => {
+    if (under(req.path, '/docs')) swaggerUi(req, res, next);
+    else if (under(req.path, '/redoc')) redoc(req, res, next);
+    else api(req, res, next);
+  };
+}
+
+/** Request headers a browser client may send, and response headers it may read. */
+const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
+const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'Allow'];
+
+/**
+ * CORS for browser clients on the listed origins. An origin not on the list gets no CORS
+ * headers at all (its preflight goes on to the routes like any OPTIONS request), so the browser
+ * refuses to hand the response to the page. No wildcard and no credentials: clients
+ * authenticate with a bearer token, never a cookie. An allowed preflight is answered here with
+ * 204 and cached by the browser for 10 minutes.
+ */
+export function corsPolicy(origins: string[]): RequestHandler {
+  const allowed = new Set(origins);
+  const handler = cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ALLOWED_HEADERS,
+    exposedHeaders: EXPOSED_HEADERS,
+    credentials: false,
+    maxAge: 600,
+    optionsSuccessStatus: 204,
+    preflightContinue: false,
+  });
+  return (req, res, next) => {
+    // Every answer depends on Origin, including those without CORS headers: a shared cache must
+    // not hand one origin's answer to another.
+    res.vary('Origin');
+    handler(req, res, next);
+  };
+}

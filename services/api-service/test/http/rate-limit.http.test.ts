@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { createRateLimiter, type RateLimiter } from '../../src/http/rate-limit';
+import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
+import { armable, rateLimitScenarios } from '../support/auth-fixtures';
+
+/** The rate limits through the app, counted in process (the embedded default, one replica). */
+describe.each(storeKinds())('rate limits in process (%s store)', (kind) => {
+  const opened: { h: ApiHarness; limiter: RateLimiter }[] = [];
+  afterEach(async () => {
+    for (const { h, limiter } of opened.splice(0)) {
+      await limiter.close();
+      await h.close();
+    }
+  });
+
+  rateLimitScenarios(async (settings) => {
+    const { limiter, arm } = armable(
+      createRateLimiter(settings, {
+        logger: pino({ level: 'silent' }),
+        keyPrefix: `rl:test:${randomBytes(6).toString('hex')}`,
+      }),
+    );
+    const h = await openApi(kind, { limiter });
+    opened.push({ h, limiter });
+    return { app: h.app, arm };
+  });
+});
