@@ -34,5 +34,9 @@ module.exports = {
     project('deploy', {
       testMatch: ['<rootDir>/test/deploy/**/*.test.ts'],
     }),
+    // The whole system as separate processes under faults (killed gateways, a restarted Redis).
+    project('faults', {
+      testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+    }),
   ],
 };

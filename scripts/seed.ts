@@ -145,11 +145,13 @@ async function main(): Promise<void> {
   console.log(
     `members (password "${DEMO_PASSWORD}"): ${members.map((m) => m.member.username).join(', ')}`,
   );
-  // The gateway shares the api's port in the standalone (`npm start`) and behind the compose edge.
+  // The gateway shares the api's port in the standalone (`npm start`) and behind the compose edge,
+  // and the listener derives the REST URL from `--url`. It reads the password from the
+  // environment only (never an argument, which the process list would show).
   const wsUrl = base.replace(/^http/, 'ws');
   console.log(
-    `seeded ${base}: try  npm run example:listen -- ${firstThread?.id ?? '<thread id>'} ` +
-      `--url ${wsUrl} --login ${members[0]!.member.username} --password ${DEMO_PASSWORD}`,
+    `seeded ${base}: try  COMMUNITIES_PASSWORD=${DEMO_PASSWORD} npm run example:listen -- ` +
+      `${firstThread?.id ?? '<thread id>'} --url ${wsUrl} --login ${members[0]!.member.username}`,
   );
 }
 

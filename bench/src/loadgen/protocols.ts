@@ -15,8 +15,8 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
 };
 
 export interface Publisher {
-  /** Hands one event to the server's ingest path; resolves when it was written. */
-  publish(event: BenchEvent): Promise<void> | void;
+  /** Hands one event to the server's ingest path; resolves (with anything) when it was written. */
+  publish(event: BenchEvent): Promise<unknown> | void;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
-import { type BusLogger, type EventBus } from './event-bus';
-import { InProcessEventBus } from './in-process-event-bus';
+import { type BusLogger, type EventBus, type HistoryOptions } from './event-bus';
+import { InProcessEventBus, InProcessHub } from './in-process-event-bus';
 import { RedisEventBus } from './redis-event-bus';
 
 export interface CreateEventBusOptions {
@@ -8,15 +8,20 @@ export interface CreateEventBusOptions {
   logger: BusLogger;
   publishTimeoutMs?: number;
   connectionName?: string;
+  /** Bounds of each channel's history, on either bus. Default 1000 events, 86400 s. */
+  history?: Partial<HistoryOptions>;
 }
 
 /** The one place that chooses the broker from configuration. */
 export function createEventBus(options: CreateEventBusOptions): EventBus {
-  if (!options.redisUrl) return new InProcessEventBus(options.logger);
+  if (!options.redisUrl) {
+    return new InProcessEventBus(options.logger, new InProcessHub({ history: options.history }));
+  }
   return new RedisEventBus({
     url: options.redisUrl,
     logger: options.logger,
     ...(options.publishTimeoutMs !== undefined && { publishTimeoutMs: options.publishTimeoutMs }),
     ...(options.connectionName !== undefined && { connectionName: options.connectionName }),
+    ...(options.history !== undefined && { history: options.history }),
   });
 }

@@ -1,11 +1,24 @@
 import { type DomainEvent } from '@communities/contracts';
 import {
   type BusLogger,
+  type ChannelHistory,
+  type ChannelPosition,
   type EventBus,
+  type HistoryOptions,
   type MessageHandler,
   PublishError,
+  type Sequenced,
   deliverSafely,
 } from './event-bus';
+import { InProcessHistory } from './in-process-history';
+import { eventJson, historyOptions, isDurable } from './sequencing';
+
+export interface InProcessHubOptions {
+  /** Bounds of each channel's history. Default 1000 events, 86400 s. */
+  history?: Partial<HistoryOptions> | undefined;
+  /** Clock for history expiry, in ms (tests move it forward). Default `Date.now`. */
+  now?: () => number;
+}
 
 /**
  * What the Redis server is to `RedisEventBus`: it routes a published payload to every bus that is
@@ -14,6 +27,22 @@ import {
  */
 export class InProcessHub {
   private readonly subscribers = new Map<string, Set<InProcessEventBus>>();
+  /** Like the Redis keys: shared by every bus on the hub, so seqs are per channel, not per bus. */
+  readonly history: InProcessHistory;
+
+  constructor(options: InProcessHubOptions = {}) {
+    this.history = new InProcessHistory(
+      historyOptions(options.history),
+      options.now ?? (() => Date.now()),
+    );
+  }
+
+  /** Numbers, appends and routes in one synchronous step: delivery order is seq order. */
+  publishDurable(channel: string, json: string): Sequenced {
+    const { seq, epoch, payload } = this.history.append(channel, json);
+    this.publish(channel, payload);
+    return { seq, epoch };
+  }
 
   /** Routes at publish time (like Redis); each bus checks its own subscription again on receipt. */
   publish(channel: string, payload: string): void {
@@ -47,7 +76,8 @@ export class InProcessHub {
 
 /**
  * The embedded broker: Redis pub/sub semantics inside one process. Events are serialized to the
- * JSON text Redis would carry and delivered on a later macrotask, in publish order per channel.
+ * JSON text Redis would carry (durable ones numbered and kept in the hub's history, as on Redis)
+ * and delivered on a later macrotask, in publish order per channel.
  */
 export class InProcessEventBus implements EventBus {
   private readonly handlers = new Map<string, MessageHandler>();
@@ -58,12 +88,25 @@ export class InProcessEventBus implements EventBus {
     readonly hub: InProcessHub = new InProcessHub(),
   ) {}
 
-  publish(event: DomainEvent): Promise<void> {
+  publish(event: DomainEvent): Promise<Sequenced | undefined> {
     if (this.closed) {
       return Promise.reject(new PublishError('event bus is closed', event.channel));
     }
-    this.hub.publish(event.channel, JSON.stringify(event));
-    return Promise.resolve();
+    const json = eventJson(event);
+    if (isDurable(event)) return Promise.resolve(this.hub.publishDurable(event.channel, json));
+    this.hub.publish(event.channel, json);
+    return Promise.resolve(undefined);
+  }
+
+  position(channel: string): Promise<ChannelPosition> {
+    if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    return Promise.resolve(this.hub.history.position(channel));
+  }
+
+  history(channel: string, afterSeq: number): Promise<ChannelHistory> {
+    if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    // The executor turns a bad afterSeq's RangeError into a rejection, as on Redis.
+    return new Promise((resolve) => resolve(this.hub.history.history(channel, afterSeq)));
   }
 
   subscribe(channel: string, handler: MessageHandler): Promise<void> {

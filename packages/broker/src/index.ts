@@ -1,11 +1,18 @@
 export {
   type BusLogger,
+  type ChannelHistory,
+  type ChannelPosition,
   type EventBus,
+  type EventHistory,
   type EventPublisher,
   type EventSubscriber,
+  type HistoryOptions,
   type MessageHandler,
   PublishError,
+  type Sequenced,
 } from './event-bus';
-export { InProcessEventBus, InProcessHub } from './in-process-event-bus';
+export { InProcessEventBus, InProcessHub, type InProcessHubOptions } from './in-process-event-bus';
 export { RedisEventBus, type RedisEventBusOptions } from './redis-event-bus';
+export { redisHistoryKeys } from './redis-history';
+export { DEFAULT_HISTORY } from './sequencing';
 export { createEventBus, type CreateEventBusOptions } from './create-event-bus';

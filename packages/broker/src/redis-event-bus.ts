@@ -2,12 +2,18 @@ import { type DomainEvent } from '@communities/contracts';
 import { type Redis } from 'ioredis';
 import {
   type BusLogger,
+  type ChannelHistory,
+  type ChannelPosition,
   type EventBus,
+  type HistoryOptions,
   type MessageHandler,
   PublishError,
+  type Sequenced,
   deliverSafely,
 } from './event-bus';
 import { closeRedisConnection, openRedisConnection } from './redis-connection';
+import { RedisHistory } from './redis-history';
+import { eventJson, historyOptions, isDurable } from './sequencing';
 
 export interface RedisEventBusOptions {
   /** e.g. `redis://127.0.0.1:6379`. */
@@ -19,6 +25,8 @@ export interface RedisEventBusOptions {
   maxReconnectDelayMs?: number;
   /** Prefix of the names shown by `CLIENT LIST`. Default `communities`. */
   connectionName?: string;
+  /** Bounds of each channel's history. Default 1000 events, 86400 s. */
+  history?: Partial<HistoryOptions>;
 }
 
 /** Channels per SUBSCRIBE command when re-subscribing after a reconnect. */
@@ -28,7 +36,8 @@ const RESUBSCRIBE_BATCH = 500;
  * Redis pub/sub: one publisher connection per process, opened at construction, and one subscriber
  * connection, opened on the first `subscribe` (a publish-only api-service never holds one).
  * Plain SUBSCRIBE per exact channel, never PSUBSCRIBE: Redis then routes each message only to the
- * processes that have a socket on that channel.
+ * processes that have a socket on that channel. Durable events are numbered and kept in a
+ * per-channel history by one script on the publisher connection (see redis-history.ts).
  */
 export class RedisEventBus implements EventBus {
   private readonly handlers = new Map<string, MessageHandler>();
@@ -38,7 +47,9 @@ export class RedisEventBus implements EventBus {
   /** Callers of `subscribe` waiting for the subscriber connection to come up. */
   private readonly waiters = new Set<() => void>();
   private readonly logger: BusLogger;
-  private readonly settings: Required<Omit<RedisEventBusOptions, 'logger'>>;
+  private readonly settings: Required<Omit<RedisEventBusOptions, 'logger' | 'history'>>;
+  /** Sequenced publishes and history reads, on the publisher connection. */
+  private readonly historyStore: RedisHistory;
 
   constructor(options: RedisEventBusOptions) {
     this.logger = options.logger;
@@ -49,18 +60,32 @@ export class RedisEventBus implements EventBus {
       connectionName: options.connectionName ?? 'communities',
     };
     this.publisher = this.open('pub');
+    this.historyStore = new RedisHistory(this.publisher, historyOptions(options.history));
   }
 
-  async publish(event: DomainEvent): Promise<void> {
+  /** Durable: one EVALSHA (sequence + append + PUBLISH). Ephemeral: one plain PUBLISH. */
+  async publish(event: DomainEvent): Promise<Sequenced | undefined> {
     const channel = event.channel;
     if (this.closing) throw new PublishError('event bus is closed', channel);
-    const payload = JSON.stringify(event);
+    const json = eventJson(event);
     try {
-      await this.publisher.publish(channel, payload);
+      if (isDurable(event)) return await this.historyStore.publish(channel, json);
+      await this.publisher.publish(channel, json);
+      return undefined;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new PublishError(`publish to ${channel} failed: ${reason}`, channel, { cause: error });
     }
+  }
+
+  position(channel: string): Promise<ChannelPosition> {
+    if (this.closing) return Promise.reject(new Error('event bus is closed'));
+    return this.historyStore.position(channel);
+  }
+
+  history(channel: string, afterSeq: number): Promise<ChannelHistory> {
+    if (this.closing) return Promise.reject(new Error('event bus is closed'));
+    return this.historyStore.history(channel, afterSeq);
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<void> {

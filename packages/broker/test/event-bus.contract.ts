@@ -1,41 +1,24 @@
-import { randomBytes } from 'node:crypto';
-import { type DomainEvent, createEvent } from '@communities/contracts';
+import { type HistoryOptions, type EventBus } from '@communities/broker';
 import { eventually } from '@communities/test-support';
-import { type EventBus } from '@communities/broker';
+import { historyContract } from './history.contract';
+import { newId, recorder, threadEvent, typingEvent } from './support/events';
 
 /** A publisher and a subscriber; the same instance in one process, two processes' worth on Redis. */
 export interface BusPair {
   publisher: EventBus;
   subscriber: EventBus;
+  /** Loses the channel's whole history, as a Redis restart without persistence does. */
+  loseHistory(channel: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export const newId = (): string => randomBytes(12).toString('hex');
-
-/** A small valid event on `thread:{threadId}`; `n` makes each one recognisable. */
-export function threadEvent(threadId: string, n = 0): DomainEvent {
-  return createEvent('message_deleted', { thread_id: threadId, message_id: newId() }, new Date(n));
-}
-
-/** Collects payloads per channel, in arrival order. */
-export function recorder(): {
-  received: Map<string, DomainEvent[]>;
-  handler: (p: string, c: string) => void;
-} {
-  const received = new Map<string, DomainEvent[]>();
-  const handler = (payload: string, channel: string): void => {
-    const list = received.get(channel) ?? [];
-    list.push(JSON.parse(payload) as DomainEvent);
-    received.set(channel, list);
-  };
-  return { received, handler };
-}
+export type MakePair = (options?: { history?: Partial<HistoryOptions> }) => Promise<BusPair>;
 
 /**
  * The behaviour every EventBus implementation promises. "Nothing arrives" is checked by publishing
  * a later marker on a subscribed channel: once the marker is in, the earlier event would be too.
  */
-export function eventBusContract(makePair: () => Promise<BusPair>): void {
+export function eventBusContract(makePair: MakePair): void {
   let pair: BusPair;
   beforeEach(async () => {
     pair = await makePair();
@@ -51,19 +34,30 @@ export function eventBusContract(makePair: () => Promise<BusPair>): void {
     await pair.subscriber.subscribe(`thread:${marker}`, handler);
     const event = threadEvent(a);
     await pair.publisher.publish(threadEvent(b));
-    await pair.publisher.publish(event);
+    const position = await pair.publisher.publish(event);
     await pair.publisher.publish(threadEvent(marker));
     await eventually(() => received.has(`thread:${marker}`));
-    expect(received.get(`thread:${a}`)).toEqual([event]);
+    expect(received.get(`thread:${a}`)).toEqual([{ ...event, ...position }]);
     expect(received.has(`thread:${b}`)).toBe(false);
   });
 
-  it('carries the event as its JSON text', async () => {
+  it('carries a durable event as its JSON text with its seq and epoch appended', async () => {
     const thread = newId();
     const payloads: string[] = [];
     await pair.subscriber.subscribe(`thread:${thread}`, (payload) => payloads.push(payload));
     const event = threadEvent(thread);
-    await pair.publisher.publish(event);
+    const position = await pair.publisher.publish(event);
+    await eventually(() => payloads.length === 1);
+    expect(position).toEqual({ seq: 1, epoch: expect.any(String) });
+    expect(payloads[0]).toBe(JSON.stringify({ ...event, ...position }));
+  });
+
+  it('carries an ephemeral event as its JSON text, unchanged', async () => {
+    const thread = newId();
+    const payloads: string[] = [];
+    await pair.subscriber.subscribe(`thread:${thread}`, (payload) => payloads.push(payload));
+    const event = typingEvent(thread);
+    await expect(pair.publisher.publish(event)).resolves.toBeUndefined();
     await eventually(() => payloads.length === 1);
     expect(payloads[0]).toBe(JSON.stringify(event));
   });
@@ -111,7 +105,7 @@ export function eventBusContract(makePair: () => Promise<BusPair>): void {
   });
 
   it('resolves a publish that nobody is subscribed to', async () => {
-    await expect(pair.publisher.publish(threadEvent(newId()))).resolves.toBeUndefined();
+    await expect(pair.publisher.publish(threadEvent(newId()))).resolves.toMatchObject({ seq: 1 });
   });
 
   it('never delivers synchronously inside publish', async () => {
@@ -136,10 +130,17 @@ export function eventBusContract(makePair: () => Promise<BusPair>): void {
     await eventually(() => payloads.length === 1);
   });
 
-  it('is ready while open and rejects publishing once closed', async () => {
+  it('is ready while open and rejects publishing and reading history once closed', async () => {
+    const channel = `thread:${newId()}`;
     await eventually(() => pair.publisher.ready());
     await pair.publisher.close();
     expect(pair.publisher.ready()).toBe(false);
     await expect(pair.publisher.publish(threadEvent(newId()))).rejects.toThrow(/closed/);
+    await expect(pair.publisher.position(channel)).rejects.toThrow(/closed/);
+    await expect(pair.publisher.history(channel, 0)).rejects.toThrow(/closed/);
+  });
+
+  describe('history', () => {
+    historyContract(makePair);
   });
 }

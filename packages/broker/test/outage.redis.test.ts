@@ -1,7 +1,7 @@
 import { RedisEventBus } from '@communities/broker';
 import { backendUrl, eventually } from '@communities/test-support';
 import { Redis } from 'ioredis';
-import { newId, recorder, threadEvent } from './event-bus.contract';
+import { newId, recorder, threadEvent } from './support/events';
 import { RedisServerProcess, hasRedisServerBinary } from '@communities/test-support';
 import { silentLogger } from './support/silent-logger';
 
@@ -67,9 +67,31 @@ describeOwnRedis('RedisEventBus when Redis goes away', () => {
       probe.disconnect();
     }
     const event = threadEvent(kept);
-    await publisher.publish(event);
+    const position = await publisher.publish(event);
     await eventually(() => received.get(`thread:${kept}`)?.length === 1);
-    expect(received.get(`thread:${kept}`)).toEqual([event]);
+    expect(received.get(`thread:${kept}`)).toEqual([{ ...event, ...position }]);
+  });
+
+  it('numbers a channel from 1 in a new epoch once Redis restarts empty', async () => {
+    const bus = open(server.url);
+    const thread = newId();
+    await eventually(() => bus.ready());
+    await bus.publish(threadEvent(thread, 1));
+    const before = await bus.publish(threadEvent(thread, 2));
+
+    await server.kill();
+    await server.restart();
+    await eventually(() => bus.ready(), { timeoutMs: 10000 });
+    // The script is not cached on the new server: the bus must load it again by itself.
+    const after = await bus.publish(threadEvent(thread, 3));
+    expect(before?.seq).toBe(2);
+    expect(after?.seq).toBe(1);
+    expect(after?.epoch).not.toBe(before?.epoch);
+    await expect(bus.history(`thread:${thread}`, 0)).resolves.toMatchObject({
+      epoch: after?.epoch,
+      latestSeq: 1,
+      complete: true,
+    });
   });
 });
 

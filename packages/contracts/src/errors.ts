@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'UNKNOWN_ACTION',
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
+  'IDEMPOTENCY_KEY_REUSED',
 ] as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);

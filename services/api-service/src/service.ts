@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app';
 import { PasswordHasher } from './auth/password-hasher';
 import { mongoDbName, type ApiConfig } from './config';
-import { BusPublisher } from './events/bus-publisher';
+import { OutboxPublisher, type OutboxSettings } from './events/outbox-publisher';
 import { ApiMetrics } from './http/metrics';
 import { createRateLimiter, rateLimitSettings } from './http/rate-limit';
 import { openDocumentDb, type DocumentDb } from './store';
@@ -20,9 +20,14 @@ export interface ApiService {
   server: Server;
   db: DocumentDb;
   bus: EventBus;
-  /** Listens on HOST:PORT (PORT 0 picks a free port); resolves with the bound port. */
+  /** Publishes the domain events; its outbox relay runs between `start` and `stop`. */
+  events: OutboxPublisher;
+  /** Starts the outbox relay, then listens on HOST:PORT (PORT 0 picks a free port); resolves with the bound port. */
   start(): Promise<number>;
-  /** Stops accepting, lets in-flight requests finish (bounded), then closes broker and store. */
+  /**
+   * Stops accepting, lets in-flight requests finish (bounded), stops the outbox relay, then
+   * closes broker and store.
+   */
   stop(): Promise<void>;
 }
 
@@ -37,6 +42,8 @@ export interface ApiServiceOptions {
   metricsRegistries?: Registry[];
   /** The token signer; the standalone shares one with its gateway. Else built from config. */
   tokens?: TokenService;
+  /** Outbox relay timing (tests shorten it). */
+  outbox?: Partial<OutboxSettings>;
 }
 
 /**
@@ -104,6 +111,14 @@ export async function createApiService(
   const limiter = createRateLimiter(rateLimitSettings(config), { redis: limiterRedis, logger });
 
   const metrics = new ApiMetrics();
+  const events = new OutboxPublisher(
+    bus,
+    repos.outbox,
+    db,
+    logger.child({ module: 'events' }),
+    metrics,
+    options.outbox,
+  );
   const app = createApp({
     logger,
     repos,
@@ -114,7 +129,7 @@ export async function createApiService(
     },
     limiter,
     corsOrigins: config.CORS_ORIGINS,
-    events: new BusPublisher(bus, logger.child({ module: 'events' }), metrics),
+    events,
     metrics,
     ready: async () => {
       await db.ping();
@@ -133,17 +148,22 @@ export async function createApiService(
     server,
     db,
     bus,
-    start: () =>
-      new Promise((resolve, reject) => {
+    events,
+    start: async () => {
+      await events.start();
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.PORT, config.HOST, () => {
           const { port } = server.address() as AddressInfo;
           logger.info({ port, host: config.HOST }, 'api-service listening');
           resolve(port);
         });
-      }),
+      });
+    },
     stop: async () => {
       await closeServer(server, config.SHUTDOWN_GRACE_MS);
+      // After the last request, before the bus and the store close: it needs both.
+      await events.stop();
       await limiter.close();
       limiterRedis?.disconnect();
       if (!options.bus) await bus.close();

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       corsOrigins: [],
       authTimeoutMs: 5000,
       actionRateLimit: { points: 30, durationSeconds: 10 },
+      drainWindowMs: 10000,
     });
   });
 
@@ -46,11 +47,13 @@ describe('loadConfig', () => {
       PORT: '0',
       REDIS_URL: 'redis://127.0.0.1:6379',
       WS_HEARTBEAT_MS: '1000',
+      WS_DRAIN_WINDOW_MS: '0',
     });
     expect(config).toMatchObject({
       port: 0,
       redisUrl: 'redis://127.0.0.1:6379',
       heartbeatMs: 1000,
+      drainWindowMs: 0,
     });
   });
 
@@ -67,6 +70,7 @@ describe('loadConfig', () => {
     ['WS_AUTH_TIMEOUT_MS', '0'],
     ['WS_RATE_LIMIT_ACTIONS', '30 per 10s'],
     ['WS_RATE_LIMIT_ACTIONS', '0/10'],
+    ['WS_DRAIN_WINDOW_MS', '-5'],
   ])('fails fast naming %s when it is invalid', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: `));

@@ -31,7 +31,10 @@ const EnvSchema = z.object({
     .describe('ping interval; a peer that missed the previous pong is terminated'),
   WS_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024)
     .default(1024 * 1024)
-    .describe('unsent bytes per socket before it is closed as a slow consumer (1013)'),
+    .describe(
+      'unsent bytes per socket: past half, typing events are dropped for it; past all of it, ' +
+        'it is closed with 1013 (reconnect and resume)',
+    ),
   WS_MAX_CHANNELS_PER_SOCKET: int(1, 10_000)
     .default(100)
     .describe('joined communities + threads per socket'),
@@ -47,6 +50,12 @@ const EnvSchema = z.object({
   WS_RATE_LIMIT_ACTIONS: rateSetting('30/10').describe(
     'client actions per connection, "<points>/<seconds>" or "off"; authenticate is not counted',
   ),
+  WS_DRAIN_WINDOW_MS: int(0, 10 * 60 * 1000)
+    .default(10_000)
+    .describe(
+      'on SIGTERM, each socket is told to reconnect after a random delay in [0, window) and ' +
+        'closed with 1012 at that delay; keep it below the orchestrator grace period',
+    ),
 });
 
 export interface GatewayConfig {
@@ -67,6 +76,8 @@ export interface GatewayConfig {
   authTimeoutMs: number;
   /** Per-connection limit on client actions; null: unlimited. */
   actionRateLimit: RateSpec | null;
+  /** `stop()` spreads reconnects and 1012 closes over this many ms. */
+  drainWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -98,5 +109,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
     actionRateLimit: e.WS_RATE_LIMIT_ACTIONS,
+    drainWindowMs: e.WS_DRAIN_WINDOW_MS,
   };
 }

@@ -16,9 +16,12 @@ import { type GatewayConfig } from './config';
 import { createAccessRevocationHandler } from './connections/access-revocation';
 import { ActionHandler } from './connections/action-handler';
 import { ActionRateLimit } from './connections/action-rate-limit';
+import { ChannelJoiner } from './connections/channel-joiner';
 import { ClientSession } from './connections/client-session';
 import { ConnectionRegistry } from './connections/connection-registry';
+import { drain } from './connections/drain';
 import { startHeartbeat } from './connections/heartbeat';
+import { CatchUpTracker } from './fanout/catch-up';
 import { createFanout } from './fanout/fanout';
 import { OriginTracker } from './fanout/origin-tracker';
 import { GatewayMetrics } from './metrics';
@@ -42,6 +45,13 @@ export interface GatewayDeps {
    * gateway builds one from `config.jwtKeys` (AUTH_JWT_KEYS) and throws ConfigError if unset.
    */
   tokens?: TokenService;
+  /** [0, 1): picks each socket's reconnect delay when draining. Default Math.random. */
+  random?: () => number;
+}
+
+export interface StopOptions {
+  /** Overrides `config.drainWindowMs` (WS_DRAIN_WINDOW_MS) for this stop; 0 closes at once. */
+  drainWindowMs?: number;
 }
 
 export interface Gateway {
@@ -50,8 +60,13 @@ export interface Gateway {
    * listening (own server) and the heartbeat; resolves with the bound port.
    */
   start(): Promise<number>;
-  /** Stops accepting, closes every socket with 1001, then closes the bus (if owned). */
-  stop(): Promise<void>;
+  /**
+   * The drain: readiness fails and upgrades are refused (503) at once; every socket is sent
+   * `reconnect` with a delay uniform in [0, drain window) and closed with 1012 at that delay; then
+   * the bus is closed (if owned) and the own server. Resolves within the window plus 5 s for
+   * close handshakes. Only the first call's options count; later calls return the same promise.
+   */
+  stop(options?: StopOptions): Promise<void>;
   /** True while the bus is usable and the gateway is not stopping (what `/readyz` reports). */
   ready(): boolean;
   /** Serves `/healthz`, `/readyz`, `/metrics`, `/asyncapi.json`; false for any other path. */
@@ -63,7 +78,7 @@ export interface Gateway {
   readonly connectionCount: number;
 }
 
-/** How long `stop()` waits for clients to answer the 1001 close before terminating them. */
+/** How long `stop()` waits, after the drain window, for close handshakes before terminating. */
 const CLOSE_GRACE_MS = 5000;
 const VERSION = '0.1.0';
 
@@ -80,6 +95,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const sessions = new Set<ClientSession>();
 
   const origins = new OriginTracker();
+  const catchUps = new CatchUpTracker(config.maxBufferedBytes);
   const registry = new ConnectionRegistry(
     {
       firstJoined: async (channel) => {
@@ -97,6 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
           logger.warn({ err: error, channel }, 'broker unsubscribe failed');
         }
       },
+      left: (connection, channel) => catchUps.left(connection, channel),
     },
     {
       maxChannelsPerSocket: config.maxChannelsPerSocket,
@@ -109,6 +126,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const fanout = createFanout({
     membersOf: (channel) => registry.membersOf(channel),
+    catchingUp: (channel) => catchUps.of(channel),
     origins,
     metrics,
     logger: deps.logger,
@@ -118,6 +136,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const authenticator = new Authenticator(tokens, revocations);
   const actions = new ActionHandler({
     registry,
+    joiner: new ChannelJoiner({ registry, bus, catchUps, metrics, logger: deps.logger }),
     bus,
     origins,
     grants: new GrantVerifier(tokens, revocations),
@@ -163,6 +182,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     originAllowed: createOriginPolicy(config.corsOrigins),
     accepting: () => started && !stopping,
     onSocket: (socket, userId, authenticated) => {
+      // An upgrade that passed `accepting()` just before the drain began: it would miss the drain.
+      if (stopping) return socket.close(CLOSE.drain.code, CLOSE.drain.reason);
       nextId += 1;
       const session = new ClientSession(String(nextId), userId, socket, sessionDeps, authenticated);
       sessions.add(session);
@@ -199,18 +220,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return port;
   }
 
-  async function shutdown(): Promise<void> {
+  async function shutdown(options: StopOptions): Promise<void> {
+    // From here `ready()` is false (/readyz 503) and upgrades are refused with 503; the server
+    // keeps answering HTTP during the drain so the orchestrator sees the readiness failure.
     stopping = true;
     stopHeartbeat?.();
+    const windowMs = options.drainWindowMs ?? config.drainWindowMs;
+    logger.info({ connections: sessions.size, windowMs }, 'gateway draining');
+    await drain([...sessions], {
+      windowMs,
+      closeGraceMs: CLOSE_GRACE_MS,
+      ...(deps.random && { random: deps.random }),
+    });
     server.off('upgrade', onUpgrade);
     const serverClosed = ownsServer && server.listening ? closeServer(server) : Promise.resolve();
-    logger.info({ connections: sessions.size }, 'gateway stopping');
-    const open = [...sessions];
-    for (const session of open) session.close(CLOSE.shutdown.code, CLOSE.shutdown.reason);
-    const allClosed = Promise.all(open.map((session) => session.closed));
-    const grace = setTimeout(() => open.forEach((session) => session.terminate()), CLOSE_GRACE_MS);
-    await allClosed;
-    clearTimeout(grace);
     wss.close();
     if (deps.ownsBus ?? true) await bus.close();
     else if (accessSubscribed) await bus.unsubscribe(ACCESS_CHANNEL);
@@ -221,7 +244,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   return {
     start,
-    stop: () => (stopped ??= shutdown()),
+    stop: (options = {}) => (stopped ??= shutdown(options)),
     ready,
     handleHttp,
     server,

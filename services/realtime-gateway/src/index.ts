@@ -1,2 +1,2 @@
-export { createGateway, type Gateway, type GatewayDeps } from './gateway';
+export { createGateway, type Gateway, type GatewayDeps, type StopOptions } from './gateway';
 export { loadConfig, ConfigError, type GatewayConfig } from './config';

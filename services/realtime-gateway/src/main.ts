@@ -5,7 +5,10 @@ import { tokenVerifierFor } from './auth/token-verifier';
 import { loadConfig } from './config';
 import { createGateway } from './gateway';
 
-/** Wiring: config → keys → logger → bus → gateway → listen; SIGTERM/SIGINT → stop(). */
+/**
+ * Wiring: config → keys → logger → bus → gateway → listen. SIGTERM → stop(): the drain over
+ * WS_DRAIN_WINDOW_MS; SIGINT (someone at a terminal) → stop() without the wait.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   // Fails fast without AUTH_JWT_KEYS: a separate gateway cannot verify anything without the
@@ -28,7 +31,7 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'shutting down');
-    gateway.stop().then(
+    gateway.stop(signal === 'SIGINT' ? { drainWindowMs: 0 } : {}).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

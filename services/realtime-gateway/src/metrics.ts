@@ -7,7 +7,11 @@ export type DropReason =
   | 'invalid_event'
   | 'channel_mismatch'
   | 'slow_consumer'
-  | 'ephemeral_backpressure';
+  | 'ephemeral_backpressure'
+  | 'duplicate';
+
+/** How a join with `last_seq` was answered. */
+export type ResumeOutcome = 'replayed' | 'epoch_changed' | 'history_truncated';
 
 /**
  * Why a client frame was refused (decode reasons plus transport-level ones). `unauthenticated`:
@@ -32,6 +36,8 @@ export class GatewayMetrics {
   readonly eventsDropped: Counter<'reason'>;
   readonly invalidFrames: Counter<'reason'>;
   readonly deliveryLatency: Histogram;
+  readonly resumes: Counter<'outcome'>;
+  readonly eventsReplayed: Counter;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -59,7 +65,9 @@ export class GatewayMetrics {
     });
     this.eventsDropped = new Counter({
       name: 'gateway_events_dropped_total',
-      help: 'Events not delivered: invalid on the broker, or withheld from a slow socket',
+      help:
+        'Events not delivered: invalid on the broker, withheld from a slow socket, or a duplicate ' +
+        'of one already replayed to it',
       labelNames: ['reason'],
       registers,
     });
@@ -73,6 +81,17 @@ export class GatewayMetrics {
       name: 'gateway_delivery_latency_seconds',
       help: 'From the event occurred_at (set by the publisher) to the write on the local sockets',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.resumes = new Counter({
+      name: 'gateway_resumes_total',
+      help: 'Joins with last_seq: replayed from the history, or answered with resync_required',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.eventsReplayed = new Counter({
+      name: 'gateway_events_replayed_total',
+      help: 'Events written to sockets from the channel history when they resumed',
       registers,
     });
   }

@@ -43,15 +43,22 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
     const [thread, aliceId] = [newId(), newId()];
     const alice = await connect(a, aliceId);
     const ack = await alice.ack(await joinThread(aliceId, thread));
+    // A channel without history yet: position 0, no epoch.
     expect(ack).toEqual({
       type: 'ack',
       action: 'join_thread',
       channel: `thread:${thread}`,
+      seq: 0,
       ref: 'r1',
     });
     const event = newMessageEvent(thread);
-    await api.publish(event);
-    expect(await alice.waitFor((frame) => frame.id === event.id)).toEqual(event);
+    // Durable events arrive numbered: the payload as published, plus seq and epoch.
+    const sequenced = await api.publish(event);
+    expect(sequenced).toEqual({ seq: 1, epoch: expect.any(String) });
+    expect(await alice.waitFor((frame) => frame.id === event.id)).toEqual({
+      ...event,
+      ...sequenced,
+    });
   });
 
   it('delivers community events to clients that joined the community', async () => {
@@ -59,8 +66,12 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
     const bob = await connect(b, bobId);
     await bob.ack(await joinCommunity(bobId, community));
     const event = memberJoinedEvent(community);
-    await api.publish(event);
-    expect(await bob.waitFor((frame) => frame.id === event.id)).toEqual(event);
+    // Durable events arrive numbered: the payload as published, plus seq and epoch.
+    const sequenced = await api.publish(event);
+    expect(await bob.waitFor((frame) => frame.id === event.id)).toEqual({
+      ...event,
+      ...sequenced,
+    });
   });
 
   it('delivers global notifications to every client without a join', async () => {
@@ -174,12 +185,14 @@ export function gatewayScenarios(makeBackend: () => Backend): void {
     expect(metrics).toContain('gateway_invalid_frames_total{reason="too_big"} 1');
   });
 
-  it('closes every socket with 1001 when the gateway stops', async () => {
+  it('closes every socket with 1012 after a reconnect frame when the gateway stops', async () => {
     const aliceId = newId();
     const [alice, carol] = [await connect(a, aliceId), await connect(a)];
     await alice.ack(await joinThread(aliceId, newId()));
     await a.gateway.stop();
-    expect((await alice.closed).code).toBe(1001);
-    expect((await carol.closed).code).toBe(1001);
+    for (const client of [alice, carol]) {
+      expect((await client.closed).code).toBe(1012);
+      expect(client.frames.at(-1)).toMatchObject({ type: 'reconnect' });
+    }
   });
 }

@@ -58,8 +58,12 @@ describeOwnRedis('realtime-gateway when Redis restarts', () => {
     });
     await eventually(() => api.ready());
     const event = newMessageEvent(thread);
-    await api.publish(event);
-    expect(await alice.waitFor((frame) => frame.id === event.id)).toEqual(event);
+    // Durable events arrive numbered: the payload as published, plus seq and epoch.
+    const sequenced = await api.publish(event);
+    expect(await alice.waitFor((frame) => frame.id === event.id)).toEqual({
+      ...event,
+      ...sequenced,
+    });
     expect(alice.isOpen).toBe(true);
   });
 

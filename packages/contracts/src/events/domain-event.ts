@@ -10,6 +10,15 @@ import {
 import { IsoDateTime } from '../ids';
 import { EVENT_DATA, type EventData, type EventType } from './payloads';
 
+/**
+ * Position of a durable event in its channel's history, assigned by the broker when it is
+ * published: `seq` grows by exactly one per durable event on the channel (no gaps), and `epoch`
+ * names the history it belongs to (a new epoch means the history was reset and older seqs are
+ * gone). Ephemeral events (typing) have neither.
+ */
+export const Seq = z.number().int().positive();
+export const Epoch = z.string().min(1).max(64);
+
 function envelope<T extends EventType>(type: T) {
   return z.strictObject({
     id: z.string().min(1).describe('unique per event; consumers may dedupe on it'),
@@ -17,6 +26,8 @@ function envelope<T extends EventType>(type: T) {
     channel: Channel,
     occurred_at: IsoDateTime,
     data: EVENT_DATA[type],
+    seq: Seq.optional().describe("position in the channel's history (durable events)"),
+    epoch: Epoch.optional().describe("the channel history's epoch (durable events)"),
   });
 }
 

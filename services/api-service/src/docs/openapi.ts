@@ -61,6 +61,7 @@ export function buildOpenApi(specs: RouteSpec[], basePath: string, version: stri
       request: {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.headers ? { headers: spec.headers as never } : {}),
         ...(spec.body && hasBody
           ? {
               body: {
@@ -71,12 +72,18 @@ export function buildOpenApi(specs: RouteSpec[], basePath: string, version: stri
           : {}),
       },
       responses: {
-        [spec.response.status]: {
-          description: spec.response.description,
-          ...(spec.response.schema
-            ? { content: { 'application/json': { schema: spec.response.schema } } }
-            : {}),
-        },
+        ...Object.fromEntries(
+          [spec.response, ...(spec.response.alternatives ?? [])].map((answer) => [
+            answer.status,
+            {
+              description: answer.description,
+              ...('headers' in answer && answer.headers ? { headers: answer.headers } : {}),
+              ...(spec.response.schema
+                ? { content: { 'application/json': { schema: spec.response.schema } } }
+                : {}),
+            },
+          ]),
+        ),
         ...errorResponses([
           ...spec.errors,
           ...(spec.auth === 'none' ? [] : (['UNAUTHENTICATED'] as const)),

@@ -26,4 +26,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_A_MEMBER: 409,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
+  IDEMPOTENCY_KEY_REUSED: 409,
 };

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of one api-service instance (its own registry, so tests can run several). */
 export class ApiMetrics {
@@ -13,13 +13,30 @@ export class ApiMetrics {
   });
   readonly eventsPublished = new Counter({
     name: 'events_published_total',
-    help: 'domain events handed to the broker, by type',
+    help: 'domain events the broker took, at once or from the outbox, by type',
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
   readonly eventsPublishFailed = new Counter({
     name: 'events_publish_failed_total',
-    help: 'domain events the broker did not accept, by type',
+    help: 'domain events the broker did not accept at once (kept in the outbox), by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly outboxPublished = new Counter({
+    name: 'events_outbox_published_total',
+    help: 'domain events published from the outbox (after the broker had refused them), by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly outboxPending = new Gauge({
+    name: 'events_outbox_pending',
+    help: "this replica's domain events waiting in the outbox (or being written to it)",
+    registers: [this.registry],
+  });
+  readonly eventsLost = new Counter({
+    name: 'events_lost_total',
+    help: 'domain events neither published nor stored in the outbox (store down too), by type',
     labelNames: ['type'] as const,
     registers: [this.registry],
   });

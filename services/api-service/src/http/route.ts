@@ -14,6 +14,35 @@ type AnyObject = z.ZodType<Record<string, unknown>>;
 export type AuthMode = 'required' | 'optional' | 'none';
 export type ActorFor<A extends AuthMode> = A extends 'required' ? Actor : Actor | undefined;
 
+/** Headers, by lower-case name; non-strict, since every request carries headers of its own. */
+type AnyHeaders = z.ZodObject;
+
+/**
+ * A success status the handler may answer with instead of the route's default, by returning
+ * `reply(body, { status, headers })`: same body schema, and exactly these response headers.
+ */
+export interface AlternativeResponse {
+  status: 200 | 201;
+  description: string;
+  headers?: z.ZodObject;
+}
+
+/** What a handler returns to answer with an alternative status (see `RouteSpec.response`). */
+export class Reply<T> {
+  constructor(
+    readonly body: T,
+    readonly status: AlternativeResponse['status'],
+    readonly headers: Record<string, string>,
+  ) {}
+}
+
+export function reply<T>(
+  body: T,
+  options: { status: AlternativeResponse['status']; headers?: Record<string, string> },
+): Reply<T> {
+  return new Reply(body, options.status, options.headers ?? {});
+}
+
 /**
  * One endpoint, declared once: Express mounts it with validation, and the OpenAPI document is
  * generated from the same declaration, so the docs cannot drift from what is served.
@@ -25,6 +54,7 @@ export interface RouteSpec<
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
   A extends AuthMode = AuthMode,
+  H extends AnyHeaders = AnyHeaders,
 > {
   method: 'get' | 'post' | 'put' | 'delete';
   auth: A;
@@ -37,17 +67,28 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
-  /** 204 responses have no schema. */
-  response: { status: 200 | 201 | 204; schema?: R; description: string };
+  /** Request headers the endpoint reads, by lower-case name (validated like the rest). */
+  headers?: H;
+  /**
+   * 204 responses have no schema. `alternatives`: further success statuses the handler may pick
+   * with `reply()`; answering with one not declared here is a bug (500), so the docs stay true.
+   */
+  response: {
+    status: 200 | 201 | 204;
+    schema?: R;
+    description: string;
+    alternatives?: AlternativeResponse[];
+  };
   /** The catalogue errors this endpoint can answer with, besides validation and 500. */
   errors: ErrorCode[];
   handle(input: {
     params: z.infer<P>;
     query: z.infer<Q>;
     body: z.infer<B>;
+    headers: z.infer<H>;
     actor: ActorFor<A>;
     req: Request;
-  }): Promise<z.infer<R> | undefined>;
+  }): Promise<z.infer<R> | Reply<z.infer<R>> | undefined>;
 }
 
 /** Type helper: infers a spec's generics from its schemas. */
@@ -57,7 +98,8 @@ export function route<
   B extends z.ZodType,
   R extends z.ZodType,
   A extends AuthMode,
->(spec: RouteSpec<P, Q, B, R, A>): RouteSpec {
+  H extends AnyHeaders,
+>(spec: RouteSpec<P, Q, B, R, A, H>): RouteSpec {
   return spec;
 }
 
@@ -80,8 +122,9 @@ export class MethodNotAllowed extends AppError {
 
 /**
  * Mounts specs on a router. Per request, in order: authentication (401 before anything else is
- * looked at), params, query and body each parsed with their strict schema (a ZodError becomes 400
- * with `details` whose paths start with `params`, `query` or `body`), then the rate limit (429).
+ * looked at), params, query and body each parsed with their strict schema, and the declared
+ * headers (a ZodError becomes 400 with `details` whose paths start with `params`, `query`, `body`
+ * or `headers`), then the rate limit (429).
  */
 export function mountRoutes(specs: RouteSpec[], deps: RouteDeps): Router {
   const router = Router();
@@ -99,6 +142,7 @@ export function mountRoutes(specs: RouteSpec[], deps: RouteDeps): Router {
         params: parse(spec.params ?? NoParams, req.params, 'params'),
         query: parse(spec.query ?? NoParams, req.query, 'query'),
         body: spec.body ? parse(spec.body, req.body, 'body') : undefined,
+        headers: spec.headers ? parse(spec.headers, req.headers, 'headers') : {},
         actor,
         req,
       };
@@ -112,7 +156,9 @@ export function mountRoutes(specs: RouteSpec[], deps: RouteDeps): Router {
         });
       }
       const result = await spec.handle(input);
-      if (spec.response.status === 204) res.status(204).end();
+      if (result instanceof Reply) {
+        res.set(declaredHeaders(spec, result)).status(result.status).json(result.body);
+      } else if (spec.response.status === 204) res.status(204).end();
       else res.status(spec.response.status).json(result);
     });
   }
@@ -130,6 +176,19 @@ export function mountRoutes(specs: RouteSpec[], deps: RouteDeps): Router {
     });
   }
   return router;
+}
+
+/** The reply's headers, once checked against the alternative its status declares. */
+function declaredHeaders(spec: RouteSpec, answer: Reply<unknown>): Record<string, string> {
+  const declared = spec.response.alternatives?.find((a) => a.status === answer.status);
+  if (!declared) {
+    throw new Error(`${spec.method} ${spec.path} declares no alternative ${answer.status}`);
+  }
+  const headers = (declared.headers ?? z.object({})).strict().safeParse(answer.headers);
+  if (!headers.success) {
+    throw new Error(`${spec.method} ${spec.path} set undeclared headers: ${headers.error.message}`);
+  }
+  return headers.data;
 }
 
 function parse(schema: z.ZodType, value: unknown, where: string): never {

@@ -113,7 +113,9 @@ describe('corsPolicy', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
-    expect(res.headers['access-control-expose-headers']).toBe('X-Request-Id,Retry-After,Allow');
+    expect(res.headers['access-control-expose-headers']).toBe(
+      'X-Request-Id,Retry-After,Allow,Idempotent-Replayed',
+    );
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     expect(res.headers.vary).toMatch(/Origin/);
   });

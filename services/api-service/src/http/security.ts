@@ -78,7 +78,7 @@ export function securityHeaders(): RequestHandler {
 
 /** Request headers a browser client may send, and response headers it may read. */
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'];
-const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'Allow'];
+const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'Allow', 'Idempotent-Replayed'];
 
 /**
  * CORS for browser clients on the listed origins. An origin not on the list gets no CORS

@@ -1,3 +1,4 @@
+import { OutboxRepository } from '../events/outbox.repository';
 import { RefreshTokenRepository } from '../modules/auth/refresh-token.repository';
 import { CommunityRepository } from '../modules/communities/community.repository';
 import { InvitationRepository } from '../modules/invitations/invitation.repository';
@@ -16,6 +17,8 @@ export interface Repositories {
   messages: MessageRepository;
   invitations: InvitationRepository;
   refreshTokens: RefreshTokenRepository;
+  /** Events waiting for the broker (see events/outbox-publisher.ts). */
+  outbox: OutboxRepository;
 }
 
 export function createRepositories(db: DocumentDb): Repositories {
@@ -27,6 +30,7 @@ export function createRepositories(db: DocumentDb): Repositories {
     messages: new MessageRepository(db),
     invitations: new InvitationRepository(db),
     refreshTokens: new RefreshTokenRepository(db),
+    outbox: new OutboxRepository(db),
   };
 }
 

@@ -16,6 +16,7 @@ import {
   expectStatus,
   getJson,
   joinCommunity,
+  metricValue,
   postMessage,
   seedThread,
 } from '../support/fixtures';
@@ -45,10 +46,15 @@ describeOwnRedis('api-service writes while Redis is down', () => {
       REDIS_URL: server.url,
       EMBEDDED_IN_MEMORY: 'true',
       LOG_LEVEL: 'silent',
+      PORT: '0',
+      HOST: '127.0.0.1',
       // The lowest cost the service accepts: the tests sign members up.
       AUTH_PASSWORD_HASH_COST: '10',
     });
-    api = await createApiService(config, pino({ level: 'silent' }));
+    api = await createApiService(config, pino({ level: 'silent' }), {
+      outbox: { intervalMs: 50, retryBaseMs: 50, retryMaxMs: 200 },
+    });
+    await api.start();
     await eventually(() => api.bus.ready());
   });
 
@@ -59,7 +65,7 @@ describeOwnRedis('api-service writes while Redis is down', () => {
     await server.kill();
   });
 
-  it('stores a message and answers 201 although the event cannot be published', async () => {
+  it('stores messages and answers 201 although their events cannot be published, keeping them in the outbox', async () => {
     const { owner, thread } = await seedThread(api.app);
     await eventually(
       async () => (await counter(api, 'events_published_total', 'new_thread')) === 1,
@@ -73,13 +79,13 @@ describeOwnRedis('api-service writes while Redis is down', () => {
       async () => (await counter(api, 'events_publish_failed_total', 'new_message')) === 1,
     );
 
-    // Once the bus knows Redis is gone: refused at once, the write still succeeds.
+    // Once the bus knows Redis is gone: the write still succeeds, its event waits behind the
+    // first one in the outbox (it is not even tried: it must not overtake it).
     await eventually(() => !api.bus.ready());
     const second = await postMessage(api.app, thread.id, owner.id, { content: 'still down' });
     expect(await getJson(api.app, `/api/messages/${second.id}`)).toEqual(second);
-    await eventually(
-      async () => (await counter(api, 'events_publish_failed_total', 'new_message')) === 2,
-    );
+    await eventually(async () => (await metricValue(api.app, 'events_outbox_pending')) === 2);
+    expect(await counter(api, 'events_publish_failed_total', 'new_message')).toBe(1);
     expect(await counter(api, 'events_published_total', 'new_message')).toBe(0);
 
     const listed = (await getJson(api.app, `/api/messages/thread/${thread.id}`)) as {
@@ -119,10 +125,10 @@ describeOwnRedis('api-service writes while Redis is down', () => {
     expectStatus(await request(api.app).get('/readyz'), 503);
   });
 
-  it('publishes the next writes again once Redis is back', async () => {
+  it('publishes the kept event from the outbox once Redis is back, then the next writes directly', async () => {
     const { owner, thread } = await seedThread(api.app);
     await server.kill();
-    await postMessage(api.app, thread.id, owner.id, { content: 'lost event' });
+    await postMessage(api.app, thread.id, owner.id, { content: 'kept event' });
     await eventually(
       async () => (await counter(api, 'events_publish_failed_total', 'new_message')) === 1,
     );
@@ -130,6 +136,10 @@ describeOwnRedis('api-service writes while Redis is down', () => {
     await server.restart();
     await eventually(() => api.bus.ready(), { timeoutMs: 10_000 });
     expectStatus(await request(api.app).get('/readyz'), 200);
+    await eventually(
+      async () => (await counter(api, 'events_outbox_published_total', 'new_message')) === 1,
+    );
+    expect(await metricValue(api.app, 'events_outbox_pending')).toBe(0);
 
     const received: DomainEvent[] = [];
     subscriber = new Redis(server.url);
@@ -141,9 +151,11 @@ describeOwnRedis('api-service writes while Redis is down', () => {
     const after = await postMessage(api.app, thread.id, owner.id, { content: 'back again' });
     await eventually(() => received.length === 1);
     expect(received[0]).toMatchObject({ type: 'new_message', data: { message: after } });
+    // Both went out, the second without the outbox.
     await eventually(
-      async () => (await counter(api, 'events_published_total', 'new_message')) === 1,
+      async () => (await counter(api, 'events_published_total', 'new_message')) === 2,
     );
+    expect(await counter(api, 'events_outbox_published_total', 'new_message')).toBe(1);
     expect(await counter(api, 'events_publish_failed_total', 'new_message')).toBe(1);
   });
 });

@@ -79,6 +79,8 @@ describe.each(storeKinds())('messages API (%s store)', (kind) => {
         is_edited: false,
         reply_to: null,
         attachments: ['https://cdn.example.com/wave.gif'],
+        seq: 1,
+        client_msg_id: null,
       });
       expect(await getJson(h.app, `/api/messages/${message.id}`)).toEqual(message);
       const after = await getThread(thread.id);

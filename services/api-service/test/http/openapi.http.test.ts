@@ -126,7 +126,11 @@ interface Operation {
   security?: Record<string, string[]>[];
   responses: Record<
     string,
-    { description?: string; content?: Record<string, { schema?: unknown }> }
+    {
+      description?: string;
+      content?: Record<string, { schema?: unknown }>;
+      headers?: Record<string, unknown>;
+    }
   >;
 }
 interface OpenApiDocument {
@@ -284,6 +288,31 @@ describe.each(storeKinds())('service documents and probes (%s store)', (kind) =>
           }
         }
       }
+    });
+
+    it('documents both answers of a message post (201 new, 200 replay with Idempotent-Replayed), its key header and after_seq', () => {
+      const path = doc.paths['/api/messages/thread/{thread_id}']!;
+      const post = path.post!;
+      const message = { 'application/json': { schema: { $ref: '#/components/schemas/Message' } } };
+      expect(post.responses['201']).toEqual({ description: 'the new message', content: message });
+      expect(post.responses['200']).toMatchObject({
+        content: message,
+        headers: {
+          'Idempotent-Replayed': { required: true, schema: { type: 'string', enum: ['true'] } },
+        },
+      });
+      expect(declaredCodes(post.responses['409'])).toContain('IDEMPOTENCY_KEY_REUSED');
+      expect(post.parameters).toContainEqual(
+        expect.objectContaining({ in: 'header', name: 'idempotency-key', required: false }),
+      );
+      expect(path.get!.parameters).toContainEqual(
+        expect.objectContaining({
+          in: 'query',
+          name: 'after_seq',
+          required: false,
+          schema: expect.objectContaining({ type: 'integer', minimum: 0 }),
+        }),
+      );
     });
 
     it('declares 401 UNAUTHENTICATED wherever a token is read, and every write answers it without one', async () => {

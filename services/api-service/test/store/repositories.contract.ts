@@ -9,6 +9,7 @@ import { joinLeaveContract } from './contract/join-leave.contract';
 import { membersContract } from './contract/members.contract';
 import { membershipsContract } from './contract/memberships.contract';
 import { messagesContract } from './contract/messages.contract';
+import { outboxContract } from './contract/outbox.contract';
 import { refreshTokensContract } from './contract/refresh-tokens.contract';
 import { searchContract } from './contract/search.contract';
 import { threadsContract } from './contract/threads.contract';
@@ -28,6 +29,7 @@ export function repositoryContract(
   describe('memberships', () => membershipsContract(open));
   describe('threads', () => threadsContract(open, traits));
   describe('messages', () => messagesContract(open));
+  describe('event outbox', () => outboxContract(open));
   describe('invitations', () => invitationsContract(open));
   describe('refresh tokens', () => refreshTokensContract(open, traits));
   describe('cursors', () => cursorsContract(open));

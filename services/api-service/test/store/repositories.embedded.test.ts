@@ -27,7 +27,7 @@ describe('the embedded store with a data directory', () => {
     return { db, repos };
   }
 
-  it('keeps what was written across close and reopen: dates, unique indexes, credentials and tokens', async () => {
+  it('keeps what was written across close and reopen: dates, unique indexes, seqs, credentials and tokens', async () => {
     const first = await open();
     const ada = await first.repos.members.create(
       newMember({ username: 'Ada' }),
@@ -51,17 +51,16 @@ describe('the embedded store with a data directory', () => {
       { community_id: community.id, title: 'T', content: '', created_by: ada.id, tags: [] },
       at(4),
     );
-    const message = await first.repos.messages.create(
-      {
-        thread_id: thread.id,
-        community_id: community.id,
-        author: ada.id,
-        content: 'still here',
-        reply_to: null,
-        attachments: [],
-      },
-      at(5),
-    );
+    const newMessage = {
+      thread_id: thread.id,
+      community_id: community.id,
+      author: ada.id,
+      content: 'still here',
+      reply_to: null,
+      attachments: [],
+      client_msg_id: 'persisted-key',
+    };
+    const { message } = await first.repos.messages.create(newMessage, at(5));
     await first.repos.threads.recordMessage(thread.id, at(5));
     await first.repos.threads.togglePin(thread.id);
     await first.repos.members.setPassword(ada.id, 'scrypt$10$changed$hash');
@@ -96,6 +95,12 @@ describe('the embedded store with a data directory', () => {
       { limit: 5 },
     );
     expect(items).toEqual([message]);
+    expect(await second.repos.messages.create(newMessage, at(9))).toEqual({
+      outcome: 'replayed',
+      message,
+    });
+    const next = await second.repos.messages.create({ ...newMessage, client_msg_id: null });
+    expect(next.message.seq).toBe(2);
     expect(await second.repos.communities.privateIds()).toEqual([community.id]);
     expect(await second.repos.memberships.roleOf(community.id, ada.id)).toBe('owner');
     expect(await second.repos.members.credentialsByLogin('ADA')).toEqual({

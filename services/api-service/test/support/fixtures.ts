@@ -269,3 +269,47 @@ export async function seedPrivateThread(app: App) {
   const thread = await createThread(app, community.id, owner.id);
   return { owner, community, thread };
 }
+
+// --- delivery helpers (sequence numbers, idempotent posts) ---
+
+/**
+ * Posts `body` (default content included) as `author` with an idempotency key, sent as
+ * `client_msg_id` in the body or as the `Idempotency-Key` header; returns the raw response.
+ */
+export function postWithKey(
+  app: App,
+  threadId: string,
+  author: string,
+  key: string,
+  body: Record<string, unknown> = {},
+  via: 'body' | 'header' = 'body',
+) {
+  const req = request(app).post(`/api/messages/thread/${threadId}`).set(authHeader(author));
+  return via === 'body'
+    ? req.send({ content: 'keyed message', ...body, client_msg_id: key })
+    : req.set('Idempotency-Key', key).send({ content: 'keyed message', ...body });
+}
+
+/** Every message of the thread after `afterSeq`, following `next_cursor` page by page. */
+export async function messagesAfterSeq(
+  app: App,
+  threadId: string,
+  afterSeq: number,
+  limit = 50,
+): Promise<Message[]> {
+  const pages = await readAllPages<Message>(
+    app,
+    `/api/messages/thread/${threadId}?after_seq=${afterSeq}&limit=${limit}`,
+  );
+  return pages.flat().map((message) => Message.parse(message));
+}
+
+/** The sum of a metric's series on `/metrics` (0 while none exists), e.g. `events_outbox_pending`. */
+export async function metricValue(app: App, name: string): Promise<number> {
+  const res = await request(app).get('/metrics');
+  expectStatus(res, 200);
+  return res.text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}

@@ -48,6 +48,8 @@ describe('AsyncAPI document', () => {
       else expect(sent).not.toContain(`${type}_event`);
     }
     expect(sent).toContain('subscription_revoked_frame');
+    expect(sent).toContain('resync_required_frame');
+    expect(sent).toContain('reconnect_frame');
   });
 
   it('never documents the internal access_revoked event as something a client receives', () => {
@@ -68,6 +70,23 @@ describe('AsyncAPI document', () => {
     const socket = (document.channels as Record<string, { description: string }>).socket;
     expect(socket?.description).toMatch(/4401/);
     expect(socket?.description).toMatch(/4403/);
+  });
+
+  it('documents resume: last_seq and epoch on joins, the ack position, drain and resume codes', () => {
+    const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+    for (const join of ['join_thread_action', 'join_community_action']) {
+      expect((schemas[join] as { properties: Json }).properties).toHaveProperty('last_seq');
+      expect((schemas[join] as { properties: Json }).properties).toHaveProperty('epoch');
+    }
+    expect((schemas.ack_frame as { properties: Json }).properties).toHaveProperty('seq');
+    expect(schemas.resync_required_frame?.required).toEqual(
+      expect.arrayContaining(['channel', 'epoch', 'seq', 'reason']),
+    );
+    expect(schemas.reconnect_frame?.required).toEqual(['type', 'after_ms']);
+    const socket = (document.channels as Record<string, { description: string }>).socket;
+    expect(socket?.description).toMatch(/1012 .*reconnect and resume/);
+    expect(socket?.description).toMatch(/1013 .*reconnect and resume/);
+    expect(socket?.description).not.toMatch(/1001/);
   });
 
   it('resolves every $ref inside the document', () => {

@@ -7,6 +7,8 @@ import {
   ErrorFrame,
   type EventType,
   Message,
+  ReconnectFrame,
+  ResyncRequiredFrame,
   SubscriptionRevokedFrame,
   Thread,
 } from '@communities/contracts';
@@ -54,8 +56,25 @@ const SECURITY_DESCRIPTION =
   'it is. Client actions are rate limited per connection (WS_RATE_LIMIT_ACTIONS): RATE_LIMITED.';
 
 const CLOSE_CODES_DESCRIPTION =
-  'Close codes: 1001 shutting down; 1008 too many frames in flight; 1009 frame too big; 1013 ' +
-  'slow consumer; 4401 authenticate (again), then reconnect; 4403 the token may not open this path.';
+  'Close codes: 1008 too many frames in flight; 1009 frame too big; 1012 the gateway is ' +
+  "draining (sent at the `reconnect` frame's after_ms): reconnect and resume; 1013 slow consumer " +
+  '(more than WS_MAX_BUFFERED_BYTES unsent): reconnect and resume, nothing durable is lost; 4401 ' +
+  'authenticate (again), then reconnect; 4403 the token may not open this path.';
+
+const DELIVERY_DESCRIPTION =
+  'Durable events carry `seq` (per channel, +1 per event, no gaps) and `epoch` (changes when the ' +
+  "channel's history is reset); typing events carry neither. A join's ack carries the socket's " +
+  'position (`seq`, `epoch`); every event after the ack has a greater seq. A join with `last_seq` ' +
+  '(and `epoch`) first receives every event after last_seq, in order and once, then its ack, ' +
+  'then live events; or, when the history no longer covers the gap or the epoch differs, one ' +
+  '`resync_required` frame instead of the replay (refetch over REST, e.g. GET ' +
+  '/api/messages/thread/{id}?after_seq=…). On shutdown every socket receives `reconnect` with ' +
+  'a random after_ms within WS_DRAIN_WINDOW_MS and is closed with 1012 at that delay.';
+
+const JOIN_DESCRIPTION =
+  'Needs a `grant` for exactly this channel. With `last_seq` (and the `epoch` of that event) the ' +
+  'missed events are replayed before the ack, or `resync_required` is sent; the ack carries the ' +
+  "socket's position in the channel (`seq`, and `epoch` once the channel has a history).";
 
 type Json = Record<string, unknown>;
 const ref = ($ref: string): Json => ({ $ref });
@@ -86,6 +105,16 @@ function buildSchemas(): { schemas: Record<string, Json>; messages: Record<strin
     'subscription_revoked_frame',
     SubscriptionRevokedFrame,
     'the gateway ended a subscription because access to the channel was revoked',
+  );
+  addMessage(
+    'resync_required_frame',
+    ResyncRequiredFrame,
+    'a join with last_seq could not be replayed (history truncated or epoch changed): refetch over REST',
+  );
+  addMessage(
+    'reconnect_frame',
+    ReconnectFrame,
+    'the gateway is draining: reconnect after after_ms and resume; closed with 1012 then',
   );
   for (const option of DomainEvent.options) {
     const type = option.shape.type.value;
@@ -153,6 +182,7 @@ export function buildAsyncApiDocument(version: string): Json {
           'the connected frame; a refused token closes the socket (4401, or 4403 for a token of ' +
           'another user) instead of an error frame.',
       }),
+      ...(action.startsWith('join_') && { description: JOIN_DESCRIPTION }),
       messages: [ref(`#/channels/socket/messages/${action}_action`)],
       reply: {
         channel: ref('#/channels/socket'),
@@ -173,6 +203,18 @@ export function buildAsyncApiDocument(version: string): Json {
     action: 'send',
     channel: ref('#/channels/socket'),
     messages: [ref('#/channels/socket/messages/subscription_revoked_frame')],
+  };
+  operations.send_resync_required = {
+    action: 'send',
+    channel: ref('#/channels/socket'),
+    description: 'instead of the replay of a join with last_seq, before its ack',
+    messages: [ref('#/channels/socket/messages/resync_required_frame')],
+  };
+  operations.send_reconnect = {
+    action: 'send',
+    channel: ref('#/channels/socket'),
+    description: 'once per socket when the gateway starts draining (SIGTERM)',
+    messages: [ref('#/channels/socket/messages/reconnect_frame')],
   };
   const channels: Json = {
     socket: {
@@ -236,7 +278,7 @@ export function buildAsyncApiDocument(version: string): Json {
     info: {
       title: 'Communities realtime gateway',
       version,
-      description: `WebSocket protocol of the realtime-gateway: authenticate, join channels with grants, receive domain events. ${SECURITY_DESCRIPTION}`,
+      description: `WebSocket protocol of the realtime-gateway: authenticate, join channels with grants, receive domain events, resume after a reconnect. ${SECURITY_DESCRIPTION} ${DELIVERY_DESCRIPTION}`,
     },
     servers: {
       gateway: {

@@ -7,25 +7,30 @@ import {
   createEvent,
   threadChannel,
 } from '@communities/contracts';
-import { type EventPublisher } from '@communities/broker';
+import { type ChannelPosition, type EventPublisher } from '@communities/broker';
 import { type GrantVerifier } from '../auth/grant-verifier';
 import { type OriginTracker } from '../fanout/origin-tracker';
 import { ackFrame } from '../protocol/server-frames';
+import { type ChannelJoiner, type ResumePoint } from './channel-joiner';
 import { type ConnectionRegistry } from './connection-registry';
 import { type LocalConnection } from './local-connection';
 
 export interface ActionDeps {
   registry: ConnectionRegistry;
+  joiner: ChannelJoiner;
   bus: EventPublisher;
   origins: OriginTracker;
   grants: GrantVerifier;
 }
 
+type JoinAction = Extract<ClientAction, { action: 'join_community' | 'join_thread' }>;
+
 /**
  * Carries out one decoded client action of an authenticated connection and returns its ack;
  * failures are thrown as `AppError` and become error frames in the session. A join needs a grant
  * for exactly that channel (FORBIDDEN without one); leaves need none. Joins and leaves are
- * idempotent and always acked.
+ * idempotent and always acked. A join's ack carries the socket's position in the channel and comes
+ * after any replay (see `ChannelJoiner`).
  */
 export class ActionHandler {
   constructor(private readonly deps: ActionDeps) {}
@@ -37,8 +42,8 @@ export class ActionHandler {
         throw new AppError('VALIDATION_FAILED', 'this connection is already authenticated');
       case 'join_community': {
         const channel = communityChannel(action.community_id);
-        await this.join(connection, channel, action.grant);
-        return ackFrame(action.action, channel, action.ref);
+        const position = await this.join(connection, channel, action);
+        return ackFrame(action.action, channel, action.ref, position);
       }
       case 'leave_community': {
         const channel = communityChannel(action.community_id);
@@ -47,8 +52,8 @@ export class ActionHandler {
       }
       case 'join_thread': {
         const channel = threadChannel(action.thread_id);
-        await this.join(connection, channel, action.grant);
-        return ackFrame(action.action, channel, action.ref);
+        const position = await this.join(connection, channel, action);
+        return ackFrame(action.action, channel, action.ref, position);
       }
       case 'leave_thread': {
         const channel = threadChannel(action.thread_id);
@@ -66,14 +71,13 @@ export class ActionHandler {
   private async join(
     connection: LocalConnection,
     channel: string,
-    grant: string | undefined,
-  ): Promise<void> {
-    const access = await this.deps.grants.verify(grant, connection.userId, channel);
-    await this.deps.registry.join(connection, channel, access);
-    // A revocation can arrive while the broker subscription is being made; it wins.
-    if (!this.deps.registry.isJoined(connection, channel)) {
-      throw new AppError('FORBIDDEN', `access to ${channel} was revoked while joining`);
-    }
+    action: JoinAction,
+  ): Promise<ChannelPosition | undefined> {
+    const access = await this.deps.grants.verify(action.grant, connection.userId, channel);
+    // `epoch` alone says nothing about what the client has: only `last_seq` asks for a replay.
+    const resume: ResumePoint | undefined =
+      action.last_seq === undefined ? undefined : { lastSeq: action.last_seq, epoch: action.epoch };
+    return this.deps.joiner.join(connection, channel, access, resume);
   }
 
   /**

@@ -5,6 +5,8 @@ import { type LocalConnection } from './local-connection';
 export interface ChannelLifecycle {
   firstJoined(channel: string): Promise<void>;
   lastLeft(channel: string): Promise<void>;
+  /** Synchronously, whenever one socket stops being a member (leave, revocation, disconnect). */
+  left?(connection: LocalConnection, channel: string): void;
 }
 
 export interface RegistryOptions {
@@ -97,6 +99,7 @@ export class ConnectionRegistry {
   async leave(connection: LocalConnection, channel: string): Promise<boolean> {
     const channels = this.joined.get(connection);
     if (!channels?.delete(channel)) return false;
+    this.lifecycle.left?.(connection, channel);
     if (this.removeMember(channel, connection)) await this.lifecycle.lastLeft(channel);
     return true;
   }
@@ -111,6 +114,7 @@ export class ConnectionRegistry {
     if (sockets?.size === 0) this.byUser.delete(connection.userId);
     const lastLeft: string[] = [];
     for (const channel of channels.keys()) {
+      this.lifecycle.left?.(connection, channel);
       if (this.removeMember(channel, connection)) lastLeft.push(channel);
     }
     await Promise.all(lastLeft.map((channel) => this.lifecycle.lastLeft(channel)));

@@ -2,6 +2,7 @@ import { type DomainEvent, createEvent } from '@communities/contracts';
 import { pino } from 'pino';
 import { type LocalConnection } from '../connections/local-connection';
 import { GatewayMetrics } from '../metrics';
+import { CatchUpTracker } from './catch-up';
 import { createFanout } from './fanout';
 import { OriginTracker } from './origin-tracker';
 
@@ -32,8 +33,10 @@ function fake(id: string, bufferedAmount = 0): FakeConnection {
 function setup(members: FakeConnection[], maxBufferedBytes = 1000) {
   const metrics = new GatewayMetrics({ openConnections: () => 0, activeChannels: () => 0 });
   const origins = new OriginTracker();
+  const catchUps = new CatchUpTracker(maxBufferedBytes);
   const deliver = createFanout({
     membersOf: (channel) => (channel === CHANNEL ? new Set(members) : undefined),
+    catchingUp: (channel) => catchUps.of(channel),
     origins,
     metrics,
     logger: pino({ level: 'silent' }),
@@ -47,7 +50,7 @@ function setup(members: FakeConnection[], maxBufferedBytes = 1000) {
     );
     return value?.value ?? 0;
   };
-  return { deliver, origins, counter };
+  return { deliver, origins, catchUps, counter };
 }
 
 const messageDeleted = (): DomainEvent =>
@@ -56,6 +59,10 @@ const messageDeleted = (): DomainEvent =>
     { thread_id: THREAD, message_id: THREAD },
     new Date('2030-01-01T00:00:00Z'),
   );
+
+/** As the broker delivers a durable event: numbered in its channel's history (same text each call). */
+const SEQUENCED_BASE = messageDeleted();
+const sequenced = (seq: number): string => JSON.stringify({ ...SEQUENCED_BASE, seq, epoch: 'e1' });
 
 describe('fanout', () => {
   it('writes the same buffer to every socket in the channel', () => {
@@ -108,6 +115,67 @@ describe('fanout', () => {
     deliver(JSON.stringify(messageDeleted()), CHANNEL);
     expect(lagging.frames).toHaveLength(1);
     expect(lagging.closedWith).toBeUndefined();
+  });
+
+  it('sheds typing first as a socket falls behind, then closes it with 1013 past the limit', async () => {
+    const socket = fake('falling-behind');
+    const { deliver, counter } = setup([socket], 1000);
+    const typing = () => JSON.stringify(createEvent('typing', { thread_id: THREAD, user_id: 'u' }));
+    const received = () => socket.frames.map((f) => (JSON.parse(f.toString()) as DomainEvent).type);
+
+    deliver(typing(), CHANNEL);
+    socket.bufferedAmount = 501;
+    deliver(typing(), CHANNEL);
+    deliver(sequenced(1), CHANNEL);
+    expect(received()).toEqual(['typing', 'message_deleted']);
+    expect(socket.closedWith).toBeUndefined();
+
+    socket.bufferedAmount = 1001;
+    deliver(sequenced(2), CHANNEL);
+    expect(received()).toEqual(['typing', 'message_deleted']);
+    expect(socket.closedWith).toBe(1013);
+    expect(
+      await counter('gateway_events_dropped_total', { reason: 'ephemeral_backpressure' }),
+    ).toBe(1);
+    expect(await counter('gateway_events_dropped_total', { reason: 'slow_consumer' })).toBe(1);
+  });
+
+  it('holds the events of a socket that is catching up while the others get them at once', () => {
+    const [joining, live] = [fake('joining'), fake('live')];
+    const { deliver, catchUps } = setup([joining, live]);
+    const catchUp = catchUps.begin(joining, CHANNEL);
+    deliver(sequenced(5), CHANNEL);
+    expect(live.frames.map(String)).toEqual([sequenced(5)]);
+    expect(joining.frames).toEqual([]);
+
+    const replay = [4, 5].map((seq) => ({
+      frame: sequenced(seq),
+      seq,
+      epoch: 'e1',
+      ephemeral: false,
+    }));
+    catchUp.release({ seq: 3, epoch: 'e1' }, replay);
+    deliver(sequenced(6), CHANNEL);
+    expect(joining.frames.map(String)).toEqual([4, 5, 6].map(sequenced));
+    expect(live.frames.map(String)).toEqual([5, 6].map(sequenced));
+  });
+
+  it('drops and counts a live event that the socket already got in its replay', async () => {
+    const joining = fake('joining');
+    const { deliver, catchUps, counter } = setup([joining]);
+    const replay = [4, 5].map((seq) => ({
+      frame: sequenced(seq),
+      seq,
+      epoch: 'e1',
+      ephemeral: false,
+    }));
+    catchUps.begin(joining, CHANNEL).release({ seq: 3, epoch: 'e1' }, replay);
+    // 5 was published before the history read but reaches this gateway live after it.
+    deliver(sequenced(5), CHANNEL);
+    deliver(sequenced(6), CHANNEL);
+    expect(joining.frames.map(String)).toEqual([4, 5, 6].map(sequenced));
+    expect(await counter('gateway_events_dropped_total', { reason: 'duplicate' })).toBe(1);
+    expect(catchUps.size).toBe(0);
   });
 
   it('records delivered events and the publish-to-write latency', async () => {

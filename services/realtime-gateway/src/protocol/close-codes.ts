@@ -6,9 +6,16 @@ import { type AppError, CLOSE_CODES } from '@communities/contracts';
  * 4401 means "authenticate (again), then reconnect"; 4403 "this token may not open this path".
  */
 export const CLOSE = {
-  shutdown: { code: CLOSE_CODES.GOING_AWAY, reason: 'server shutting down' },
+  /**
+   * Drain (`stop()`): sent at the delay the socket's `reconnect` frame announced. Reconnect (to
+   * another replica) and join with `last_seq`: nothing durable is lost.
+   */
+  drain: { code: CLOSE_CODES.SERVICE_RESTART, reason: 'server restarting' },
   frameTooBig: { code: CLOSE_CODES.MESSAGE_TOO_BIG, reason: 'frame too big' },
-  /** The socket's send buffer passed WS_MAX_BUFFERED_BYTES: reconnect and catch up over REST. */
+  /**
+   * The socket's unsent data passed WS_MAX_BUFFERED_BYTES: reconnect and join with `last_seq`;
+   * the gateway replays what was not written, so nothing durable is lost.
+   */
   slowConsumer: { code: CLOSE_CODES.TRY_AGAIN_LATER, reason: 'slow consumer' },
   /** The client sent frames faster than they could be answered. */
   tooManyPending: { code: CLOSE_CODES.POLICY_VIOLATION, reason: 'too many pending frames' },

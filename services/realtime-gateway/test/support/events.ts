@@ -18,6 +18,8 @@ export function newMessageEvent(threadId: string, content = 'hello'): DomainEven
       is_edited: false,
       reply_to: null,
       attachments: [],
+      seq: 1,
+      client_msg_id: null,
     },
   });
 }

@@ -379,14 +379,16 @@ describe('CommunityService.update and delete', () => {
         tags: [],
       });
     const messageIn = (threadId: string, communityId: string) =>
-      repos.messages.create({
-        thread_id: threadId,
-        community_id: communityId,
-        author: ada.id,
-        content: 'm',
-        reply_to: null,
-        attachments: [],
-      });
+      repos.messages
+        .create({
+          thread_id: threadId,
+          community_id: communityId,
+          author: ada.id,
+          content: 'm',
+          reply_to: null,
+          attachments: [],
+        })
+        .then(({ message }) => message);
     const [doomedThread, keptThread] = [await threadOf(doomed.id), await threadOf(kept.id)];
     const doomedMessage = await messageIn(doomedThread.id, doomed.id);
     const keptMessage = await messageIn(keptThread.id, kept.id);

@@ -1,6 +1,15 @@
-import type { Message, Page } from '@communities/contracts';
-import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-db';
-import { idToHex } from '../../store/document-db';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, type Message, type Page } from '@communities/contracts';
+import {
+  DuplicateKeyError,
+  idToHex,
+  type DbId,
+  type DocumentCollection,
+  type DocumentDb,
+  type Filter,
+  type IndexSpec,
+} from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
 import { scopeFilter, type CommunityScope } from '../../store/community-scope';
@@ -17,12 +26,47 @@ export interface MessageDoc {
   is_edited: boolean;
   reply_to: string | null;
   attachments: string[];
+  /** Position in the thread; unique per thread (see `create`). */
+  seq: number;
+  client_msg_id: string | null;
+  /** `client_msg_id`, else the message's own id: unique per author, so a retry cannot post twice. */
+  idempotency_key: string;
+  /** Digest of what was asked (thread, content, reply, attachments): a replay must ask the same. */
+  request_digest: string;
 }
 
 export type NewMessage = Pick<
   MessageDoc,
   'thread_id' | 'community_id' | 'content' | 'author' | 'reply_to' | 'attachments'
->;
+> & { client_msg_id?: string | null };
+
+/**
+ * What `create` did: `created` a new message; `replayed` an earlier one posted by the same author
+ * with the same key and the same request; `key_reused` found the author's key on a different
+ * request (another thread or other content), and posted nothing.
+ */
+export interface PostedMessage {
+  outcome: 'created' | 'replayed' | 'key_reused';
+  message: Message;
+}
+
+/**
+ * The highest seq ever deleted from a thread. A new message takes one more than the highest of
+ * the live messages and this floor, so a seq is never handed out twice even when the last message
+ * of the thread was deleted (a client that saw it would otherwise skip its successor).
+ */
+interface SeqFloorDoc {
+  _id: DbId;
+  thread_id: string;
+  community_id: string;
+  seq: number;
+}
+
+/**
+ * Attempts of one `create` whose seq another message took first. Every attempt of a round but
+ * one loses, so this bounds the posts racing for one thread; a jittered pause spreads them.
+ */
+const SEQ_ATTEMPTS = 20;
 export type MessagePatch = Partial<Pick<MessageDoc, 'content' | 'attachments'>>;
 
 export const MESSAGE_INDEXES: IndexSpec[] = [
@@ -35,6 +79,15 @@ export const MESSAGE_INDEXES: IndexSpec[] = [
   { name: 'thread_replies', key: { thread_id: 1, reply_to: 1, created_at: 1, _id: 1 } },
   { name: 'author_created_at', key: { author: 1, created_at: -1 } },
   { name: 'community_id', key: { community_id: 1 } },
+  // A seq is taken once per thread: concurrent posts race for max+1 and the index picks one.
+  { name: 'thread_seq_unique', key: { thread_id: 1, seq: 1 }, unique: true },
+  // Idempotent posting: one message per author and key, across replicas and restarts.
+  { name: 'author_idempotency_key_unique', key: { author: 1, idempotency_key: 1 }, unique: true },
+];
+
+const SEQ_FLOOR_INDEXES: IndexSpec[] = [
+  { name: 'thread_id_unique', key: { thread_id: 1 }, unique: true },
+  { name: 'community_id', key: { community_id: 1 } },
 ];
 
 const CHRONOLOGICAL: SortKey[] = [
@@ -42,6 +95,15 @@ const CHRONOLOGICAL: SortKey[] = [
   { field: '_id', direction: 1, type: 'id' },
 ];
 const NEWEST_FIRST: SortKey[] = [{ field: '_id', direction: -1, type: 'id' }];
+const BY_SEQ: SortKey[] = [
+  { field: 'seq', direction: 1, type: 'number' },
+  { field: '_id', direction: 1, type: 'id' },
+];
+
+function digestOf(input: NewMessage): string {
+  const asked = [input.thread_id, input.content, input.reply_to, input.attachments];
+  return createHash('sha256').update(JSON.stringify(asked)).digest('base64url');
+}
 
 export function toMessage(doc: MessageDoc): Message {
   return {
@@ -55,28 +117,121 @@ export function toMessage(doc: MessageDoc): Message {
     is_edited: doc.is_edited,
     reply_to: doc.reply_to,
     attachments: doc.attachments,
+    seq: doc.seq,
+    client_msg_id: doc.client_msg_id,
   };
 }
 
 export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
+  private readonly seqFloors: DocumentCollection<SeqFloorDoc>;
+
   constructor(db: DocumentDb) {
     super(db, 'messages', MESSAGE_INDEXES, toMessage);
+    this.seqFloors = db.collection<SeqFloorDoc>('message_seq_floors');
   }
 
-  async create(input: NewMessage, now = new Date()): Promise<Message> {
-    const doc: MessageDoc = {
-      _id: this.db.newId(),
-      ...input,
-      created_at: now,
-      edited_at: null,
-      is_edited: false,
-    };
-    await this.collection.insertOne(doc);
-    return toMessage(doc);
+  override async ensureIndexes(): Promise<void> {
+    await super.ensureIndexes();
+    await this.seqFloors.ensureIndexes(SEQ_FLOOR_INDEXES);
+  }
+
+  /**
+   * Posts a message with the next seq of its thread, at most once per author and key. Without
+   * atomic updates on every engine (FerretDB 1.x), the seq is the thread's highest plus one and
+   * the unique index (thread_id, seq) settles races: a loser tries again with a fresh maximum.
+   * A duplicate key does not say which index it broke, so each attempt first looks the key up:
+   * found, it is a replay (or a reuse); not found, the clash was on the seq.
+   */
+  async create(input: NewMessage, now = new Date()): Promise<PostedMessage> {
+    const _id = this.db.newId();
+    const clientMsgId = input.client_msg_id ?? null;
+    const digest = digestOf(input);
+    for (let attempt = 1; ; attempt++) {
+      if (clientMsgId !== null) {
+        const earlier = await this.collection.findOne({
+          author: input.author,
+          idempotency_key: clientMsgId,
+        });
+        if (earlier) {
+          const outcome = earlier.request_digest === digest ? 'replayed' : 'key_reused';
+          return { outcome, message: toMessage(earlier) };
+        }
+      }
+      const doc: MessageDoc = {
+        _id,
+        thread_id: input.thread_id,
+        community_id: input.community_id,
+        content: input.content,
+        author: input.author,
+        created_at: now,
+        edited_at: null,
+        is_edited: false,
+        reply_to: input.reply_to,
+        attachments: input.attachments,
+        seq: (await this.highestSeq(input.thread_id)) + 1,
+        client_msg_id: clientMsgId,
+        idempotency_key: clientMsgId ?? idToHex(_id),
+        request_digest: digest,
+      };
+      try {
+        await this.collection.insertOne(doc);
+        return { outcome: 'created', message: toMessage(doc) };
+      } catch (error) {
+        if (!(error instanceof DuplicateKeyError)) throw error;
+        if (attempt === SEQ_ATTEMPTS) {
+          throw new AppError('SERVICE_UNAVAILABLE', 'the thread is too busy right now; retry');
+        }
+        await sleep(Math.random() * Math.min(2 ** attempt, 100));
+      }
+    }
+  }
+
+  /** The author's message posted with this idempotency key, if any. */
+  async findByIdempotencyKey(author: string, key: string): Promise<Message | null> {
+    const doc = await this.collection.findOne({ author, idempotency_key: key });
+    return doc && toMessage(doc);
+  }
+
+  /**
+   * The highest seq the thread has used: its live messages, then the floor left by deletes. In
+   * this order, against `delete` raising the floor before removing: a message deleted between
+   * the two reads is seen by one of them.
+   */
+  private async highestSeq(threadId: string): Promise<number> {
+    const [last] = await this.collection.find(
+      { thread_id: threadId },
+      { sort: { seq: -1 }, limit: 1 },
+    );
+    const floor = await this.seqFloors.findOne({ thread_id: threadId });
+    return Math.max(last?.seq ?? 0, floor?.seq ?? 0);
+  }
+
+  /** Raises the thread's seq floor to `seq` (never lowers it). */
+  private async raiseSeqFloor(doc: MessageDoc): Promise<void> {
+    const filter = { thread_id: doc.thread_id };
+    const update = { $max: { seq: doc.seq } };
+    if (await this.seqFloors.findOneAndUpdate(filter, update)) return;
+    try {
+      await this.seqFloors.insertOne({
+        _id: this.db.newId(),
+        thread_id: doc.thread_id,
+        community_id: doc.community_id,
+        seq: doc.seq,
+      });
+    } catch (error) {
+      // Another delete in the thread created it first: raise theirs.
+      if (!(error instanceof DuplicateKeyError)) throw error;
+      await this.seqFloors.findOneAndUpdate(filter, update);
+    }
   }
 
   listOfThread(threadId: string, page: PageRequest): Promise<Page<Message>> {
     return this.page({ thread_id: threadId }, CHRONOLOGICAL, page);
+  }
+
+  /** The thread's messages with a seq greater than `afterSeq`, in seq order. */
+  listAfterSeq(threadId: string, afterSeq: number, page: PageRequest): Promise<Page<Message>> {
+    return this.page({ thread_id: threadId, seq: { $gt: afterSeq } }, BY_SEQ, page);
   }
 
   repliesTo(threadId: string, messageId: string, page: PageRequest): Promise<Page<Message>> {
@@ -103,17 +258,27 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
     return doc && toMessage(doc);
   }
 
-  /** Deletes and returns the message; null if absent or another request deleted it first. */
-  delete(id: string): Promise<Message | null> {
+  /**
+   * Deletes and returns the message; null if absent or another request deleted it first. Its seq
+   * is recorded as used first, so that it is never handed out again (see `highestSeq`).
+   */
+  async delete(id: string): Promise<Message | null> {
+    const doc = await this.collection.findOne({ _id: this.db.toId(id) });
+    if (!doc) return null;
+    await this.raiseSeqFloor(doc);
     return this.deleteById(id);
   }
 
-  deleteAllOfThread(threadId: string): Promise<number> {
-    return this.collection.deleteMany({ thread_id: threadId });
+  async deleteAllOfThread(threadId: string): Promise<number> {
+    const deleted = await this.collection.deleteMany({ thread_id: threadId });
+    await this.seqFloors.deleteMany({ thread_id: threadId });
+    return deleted;
   }
 
-  deleteAllOfCommunity(communityId: string): Promise<number> {
-    return this.collection.deleteMany({ community_id: communityId });
+  async deleteAllOfCommunity(communityId: string): Promise<number> {
+    const deleted = await this.collection.deleteMany({ community_id: communityId });
+    await this.seqFloors.deleteMany({ community_id: communityId });
+    return deleted;
   }
 
   countByAuthor(memberId: string): Promise<number> {

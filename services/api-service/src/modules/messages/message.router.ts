@@ -1,16 +1,26 @@
 import {
   CreateMessageBody,
+  CreateMessageHeaders,
   IdParams,
   Message,
   MessageListQuery,
   MessageSearchQuery,
   RepliesParams,
   ThreadIdParams,
+  ThreadMessagesQuery,
   UpdateMessageBody,
   pageOf,
 } from '@communities/contracts';
-import { route, type RouteSpec } from '../../http/route';
+import { z } from 'zod';
+import { reply, route, type RouteSpec } from '../../http/route';
 import type { MessageService } from './message.service';
+
+/** Marks the answer to a retried post: the message posted by the first attempt. */
+const ReplayHeaders = z.object({
+  'Idempotent-Replayed': z
+    .literal('true')
+    .describe('this is a retry: the message was posted by an earlier request with the same key'),
+});
 
 export function messageRoutes(messages: MessageService): RouteSpec[] {
   const tag = 'Messages';
@@ -34,9 +44,11 @@ export function messageRoutes(messages: MessageService): RouteSpec[] {
       auth: 'optional',
       tag,
       summary: 'List the messages of a thread',
-      description: 'Chronological order, oldest first.',
+      description:
+        'Chronological order, oldest first. With `after_seq`: only the messages whose `seq` is ' +
+        'greater, in `seq` order (to catch up after missing live events).',
       params: ThreadIdParams,
-      query: MessageListQuery,
+      query: ThreadMessagesQuery,
       response: { status: 200, schema: pageOf(Message), description: 'a page of messages' },
       errors: ['THREAD_NOT_FOUND', 'INVALID_CURSOR'],
       handle: ({ params, query, actor }) => messages.listOfThread(params.thread_id, actor, query),
@@ -47,9 +59,26 @@ export function messageRoutes(messages: MessageService): RouteSpec[] {
       auth: 'required',
       tag,
       summary: 'Post a message in a thread',
+      description:
+        'Idempotent with a key (`client_msg_id` in the body or the `Idempotency-Key` header): ' +
+        'a retry by the same author with the same key and request gets the message already ' +
+        'posted, with 200 and `Idempotent-Replayed: true`, and nothing is published again; the ' +
+        'same key with another thread or content is refused with 409.',
       params: ThreadIdParams,
+      headers: CreateMessageHeaders,
       body: CreateMessageBody,
-      response: { status: 201, schema: Message, description: 'the new message' },
+      response: {
+        status: 201,
+        schema: Message,
+        description: 'the new message',
+        alternatives: [
+          {
+            status: 200,
+            description: 'a retry: the message already posted with this idempotency key',
+            headers: ReplayHeaders,
+          },
+        ],
+      },
       errors: [
         'THREAD_NOT_FOUND',
         'MEMBER_INACTIVE',
@@ -57,8 +86,20 @@ export function messageRoutes(messages: MessageService): RouteSpec[] {
         'UNAUTHENTICATED',
         'FORBIDDEN',
         'RATE_LIMITED',
+        'IDEMPOTENCY_KEY_REUSED',
+        'SERVICE_UNAVAILABLE',
       ],
-      handle: ({ params, body, actor }) => messages.create(params.thread_id, actor, body),
+      handle: async ({ params, headers, body, actor }) => {
+        const { message, replayed } = await messages.create(
+          params.thread_id,
+          actor,
+          body,
+          headers['idempotency-key'],
+        );
+        return replayed
+          ? reply(message, { status: 200, headers: { 'Idempotent-Replayed': 'true' } })
+          : message;
+      },
     }),
     route({
       method: 'get',

@@ -91,7 +91,10 @@ const post = (
   reply_to: string | null = null,
   threadId = thread.id,
   author: Actor = ada,
-) => messages.create(threadId, author, { content, reply_to, attachments: [] });
+) =>
+  messages
+    .create(threadId, author, { content, reply_to, attachments: [] })
+    .then(({ message }) => message);
 
 async function expectCode(work: Promise<unknown>, code: ErrorCode): Promise<void> {
   await expect(work).rejects.toBeInstanceOf(AppError);
@@ -121,7 +124,7 @@ describe('MessageService.create', () => {
   });
 
   it('takes the author from the actor: author may name them, never someone else', async () => {
-    const own = await messages.create(thread.id, grace, {
+    const { message: own } = await messages.create(thread.id, grace, {
       content: 'mine',
       author: grace.id,
       reply_to: null,

@@ -4,6 +4,7 @@ import {
   type CreateMessageBody,
   type Message,
   type Page,
+  type ThreadMessagesQuery,
   type UpdateMessageBody,
 } from '@communities/contracts';
 import { assertSelf, forbidden, type CommunityAccess } from '../../access/community-access';
@@ -24,22 +25,33 @@ export class MessageService {
     private readonly events: EventPublisher,
   ) {}
 
-  /** Oldest first. */
+  /** Oldest first; with `after_seq`, the messages after that seq in seq order. */
   async listOfThread(
     threadId: string,
     viewer: Actor | undefined,
-    page: PageRequest,
+    query: PageRequest & Pick<ThreadMessagesQuery, 'after_seq'>,
   ): Promise<Page<Message>> {
     await this.threads.viewable(threadId, viewer);
-    return this.repos.messages.listOfThread(threadId, page);
+    const page = { limit: query.limit, cursor: query.cursor };
+    return query.after_seq === undefined
+      ? this.repos.messages.listOfThread(threadId, page)
+      : this.repos.messages.listAfterSeq(threadId, query.after_seq, page);
   }
 
   /**
    * Posts a message (members of the community only): the thread's `message_count` goes up by one
-   * and `last_activity` forward.
+   * and `last_activity` forward. With an idempotency key (`client_msg_id`, or the
+   * `Idempotency-Key` header given as `headerKey`), a retry of the same request by the same
+   * author returns the message already posted, `replayed`, and changes and publishes nothing.
    */
-  async create(threadId: string, actor: Actor, body: CreateMessageBody): Promise<Message> {
+  async create(
+    threadId: string,
+    actor: Actor,
+    body: CreateMessageBody,
+    headerKey?: string,
+  ): Promise<{ message: Message; replayed: boolean }> {
     assertSelf(body.author, actor, 'author');
+    const clientMsgId = idempotencyKey(body.client_msg_id, headerKey);
     const [{ thread, role }] = await Promise.all([
       this.threads.viewable(threadId, actor),
       this.members.requireActive(actor.id),
@@ -47,21 +59,37 @@ export class MessageService {
     if (!policy.post(role)) throw forbidden('join the community to post in its threads');
     if (body.reply_to !== null) {
       const target = await this.repos.messages.get(body.reply_to);
-      if (!target || target.thread_id !== threadId) {
+      // A retry stays a replay even if the target has been deleted since the first attempt.
+      const valid = target?.thread_id === threadId || (await this.posted(actor.id, clientMsgId));
+      if (!valid) {
         throw new AppError('INVALID_REPLY_TARGET', 'reply_to must be a message of the same thread');
       }
     }
-    const message = await this.repos.messages.create({
+    const { outcome, message } = await this.repos.messages.create({
       thread_id: threadId,
       community_id: thread.community_id,
       author: actor.id,
       content: body.content,
       reply_to: body.reply_to,
       attachments: body.attachments,
+      client_msg_id: clientMsgId,
     });
+    if (outcome === 'key_reused') {
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this idempotency key was used for another message; use a new key for a new message',
+      );
+    }
+    if (outcome === 'replayed') return { message, replayed: true };
     await this.repos.threads.recordMessage(threadId, new Date(message.created_at));
     this.events.publish(createEvent('new_message', { message }));
-    return message;
+    return { message, replayed: false };
+  }
+
+  /** Whether the author has already posted with this key (a retry, or a reuse of the key). */
+  private async posted(author: string, key: string | null): Promise<boolean> {
+    if (key === null) return false;
+    return (await this.repos.messages.findByIdempotencyKey(author, key)) !== null;
   }
 
   async get(id: string, viewer: Actor | undefined): Promise<Message> {
@@ -133,6 +161,19 @@ export class MessageService {
       throw error;
     }
   }
+}
+
+/** The key from the body or the header; both given must agree. */
+function idempotencyKey(fromBody: string | undefined, fromHeader: string | undefined) {
+  if (fromBody !== undefined && fromHeader !== undefined && fromBody !== fromHeader) {
+    throw new AppError('VALIDATION_FAILED', 'client_msg_id and Idempotency-Key differ', [
+      {
+        path: 'body.client_msg_id',
+        message: 'must equal the Idempotency-Key header when both are given',
+      },
+    ]);
+  }
+  return fromBody ?? fromHeader ?? null;
 }
 
 function notFound(id: string): AppError {

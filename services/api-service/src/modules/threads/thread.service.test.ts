@@ -190,14 +190,16 @@ describe('ThreadService.listOfCommunity', () => {
 
 describe('ThreadService.delete', () => {
   const messageIn = (threadId: string) =>
-    repos.messages.create({
-      thread_id: threadId,
-      community_id: community.id,
-      author: ada.id,
-      content: 'm',
-      reply_to: null,
-      attachments: [],
-    });
+    repos.messages
+      .create({
+        thread_id: threadId,
+        community_id: community.id,
+        author: ada.id,
+        content: 'm',
+        reply_to: null,
+        attachments: [],
+      })
+      .then(({ message }) => message);
 
   it('deletes a thread with its messages only, and announces it once', async () => {
     const doomed = await threads.create(community.id, ada, body);

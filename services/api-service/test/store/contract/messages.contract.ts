@@ -1,21 +1,32 @@
 import type { Message } from '@communities/contracts';
+import type { PostedMessage } from '../../../src/modules/messages/message.repository';
 import type { Repositories } from '../../../src/store/repositories';
 import {
   at,
   concurrently,
   countOf,
   hexId,
+  ids,
   readAllPages,
   useStore,
   type OpenStore,
 } from './fixtures';
 
-export function createMessage(
+export interface MessageFields {
+  content?: string;
+  reply_to?: string;
+  author?: string;
+  community_id?: string;
+  client_msg_id?: string;
+}
+
+/** Posts through the repository; returns what it did (created, replayed, key_reused). */
+export function postMessage(
   repos: Repositories,
   threadId: string,
   now = at(0),
-  fields: { content?: string; reply_to?: string; author?: string; community_id?: string } = {},
-): Promise<Message> {
+  fields: MessageFields = {},
+): Promise<PostedMessage> {
   return repos.messages.create(
     {
       thread_id: threadId,
@@ -24,9 +35,22 @@ export function createMessage(
       content: fields.content ?? 'hello',
       reply_to: fields.reply_to ?? null,
       attachments: [],
+      client_msg_id: fields.client_msg_id ?? null,
     },
     now,
   );
+}
+
+/** A new message (failing the test if the repository did anything but create one). */
+export async function createMessage(
+  repos: Repositories,
+  threadId: string,
+  now = at(0),
+  fields: MessageFields = {},
+): Promise<Message> {
+  const { outcome, message } = await postMessage(repos, threadId, now, fields);
+  expect(outcome).toBe('created');
+  return message;
 }
 
 /** Oldest first, equal timestamps in id order: computed independently of any engine. */
@@ -106,6 +130,121 @@ export function messagesContract(open: OpenStore): void {
     );
     expect(items.map((m) => m.id)).toEqual([early.id, tied.id, late.id]);
     expect(pages).toBe(2);
+  });
+
+  it('numbers the messages of each thread 1, 2, 3 in posting order, each thread on its own', async () => {
+    const { repos } = store();
+    const [thread, other] = [hexId(), hexId()];
+    const first = await createMessage(repos, thread, at(5));
+    const elsewhere = await createMessage(repos, other, at(1));
+    const second = await createMessage(repos, thread, at(0));
+    const third = await createMessage(repos, thread, at(9));
+    expect([first.seq, second.seq, third.seq, elsewhere.seq]).toEqual([1, 2, 3, 1]);
+    expect(await repos.messages.get(second.id)).toEqual(second);
+  });
+
+  it('gives messages posted at once in one thread distinct seqs without gaps', async () => {
+    const { repos } = store();
+    const thread = hexId();
+    const posted = await concurrently(12, (i) => createMessage(repos, thread, at(i)));
+    expect(posted.map((m) => m.seq).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    expect((await repos.messages.listOfThread(thread, { limit: 50 })).items).toHaveLength(12);
+  });
+
+  it('never hands a seq out twice, not even that of a deleted last message', async () => {
+    const { repos } = store();
+    const thread = hexId();
+    await createMessage(repos, thread);
+    const second = await createMessage(repos, thread);
+    const third = await createMessage(repos, thread);
+    expect(await repos.messages.delete(third.id)).toEqual(third);
+    expect(await repos.messages.delete(second.id)).toEqual(second);
+    expect((await createMessage(repos, thread)).seq).toBe(4);
+    expect((await createMessage(repos, hexId())).seq).toBe(1);
+  });
+
+  it('posts once per author and key: the same request is replayed, another one reported', async () => {
+    const { repos } = store();
+    const [thread, author] = [hexId(), hexId()];
+    const keyed = { author, client_msg_id: 'key-1', content: 'hello' };
+    const first = await postMessage(repos, thread, at(1), keyed);
+    expect(first).toEqual({
+      outcome: 'created',
+      message: expect.objectContaining({ seq: 1, client_msg_id: 'key-1', content: 'hello' }),
+    });
+
+    expect(await postMessage(repos, thread, at(2), keyed)).toEqual({
+      outcome: 'replayed',
+      message: first.message,
+    });
+    for (const changed of [{ content: 'hello!' }, { reply_to: first.message.id }]) {
+      expect(await postMessage(repos, thread, at(3), { ...keyed, ...changed })).toEqual({
+        outcome: 'key_reused',
+        message: first.message,
+      });
+    }
+    expect(await postMessage(repos, hexId(), at(3), keyed)).toEqual({
+      outcome: 'key_reused',
+      message: first.message,
+    });
+    // Keys are per author; and messages without a key never collide.
+    const byOther = await postMessage(repos, thread, at(4), { ...keyed, author: hexId() });
+    expect(byOther).toMatchObject({ outcome: 'created', message: { seq: 2 } });
+    await createMessage(repos, thread, at(5), { author });
+    await createMessage(repos, thread, at(6), { author });
+    expect(await repos.messages.countByAuthor(author)).toBe(3);
+    expect(await repos.messages.findByIdempotencyKey(author, 'key-1')).toEqual(first.message);
+    expect(await repos.messages.findByIdempotencyKey(author, 'key-2')).toBeNull();
+  });
+
+  it('creates one message when the same keyed post races with itself and with other posts', async () => {
+    const { repos } = store();
+    const [thread, author] = [hexId(), hexId()];
+    const results = await concurrently(8, (i) =>
+      i % 2 === 0
+        ? postMessage(repos, thread, at(0), { author, client_msg_id: 'retried' })
+        : postMessage(repos, thread, at(0)),
+    );
+    const retried = results.filter((_, i) => i % 2 === 0);
+    expect(
+      countOf(
+        retried.map((r) => r.outcome),
+        'created',
+      ),
+    ).toBe(1);
+    expect(
+      countOf(
+        retried.map((r) => r.outcome),
+        'replayed',
+      ),
+    ).toBe(3);
+    expect(new Set(retried.map((r) => r.message.id)).size).toBe(1);
+    expect(await repos.messages.countByAuthor(author)).toBe(1);
+    const all = await repos.messages.listOfThread(thread, { limit: 50 });
+    expect(all.items.map((m) => m.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('lists the messages after a seq in seq order, in keyset pages', async () => {
+    const { repos } = store();
+    const thread = hexId();
+    const created: Message[] = [];
+    // Timestamps out of seq order: the list follows seq, not time.
+    for (const seconds of [9, 3, 7, 1, 5, 8, 2]) {
+      created.push(await createMessage(repos, thread, at(seconds)));
+    }
+    await createMessage(repos, hexId());
+    const { items: all } = await repos.messages.listAfterSeq(thread, 0, { limit: 50 });
+    expect(ids(all)).toEqual(ids(created));
+    for (const limit of [1, 2, 3]) {
+      const paged = await readAllPages((cursor) =>
+        repos.messages.listAfterSeq(thread, 2, { limit, cursor }),
+      );
+      expect(ids(paged.items)).toEqual(ids(created.slice(2)));
+      expect(paged.pages).toBe(Math.ceil(5 / limit));
+    }
+    expect((await repos.messages.listAfterSeq(thread, 7, { limit: 5 })).items).toEqual([]);
   });
 
   it('deletes every message of one thread and no other', async () => {

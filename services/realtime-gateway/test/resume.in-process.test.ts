@@ -1,0 +1,6 @@
+import { inProcessBackend } from './support/harness';
+import { resumeScenarios } from './resume.scenarios';
+
+describe('resume on the in-process bus', () => {
+  resumeScenarios(inProcessBackend);
+});
