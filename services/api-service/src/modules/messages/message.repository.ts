@@ -131,8 +131,38 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   }
 
   override async ensureIndexes(): Promise<void> {
+    await this.backfillSequence();
     await super.ensureIndexes();
     await this.seqFloors.ensureIndexes(SEQ_FLOOR_INDEXES);
+  }
+
+  /**
+   * Messages stored before sequencing existed get, before the unique indexes are built, a seq
+   * after their thread's sequenced ones (in creation order) and their own id as idempotency key,
+   * so an existing store upgrades in place instead of failing to start. Runs at each start and
+   * finds nothing once done; a crash halfway is finished by the next start.
+   */
+  private async backfillSequence(): Promise<void> {
+    const missing = await this.collection.find(
+      { seq: { $exists: false } },
+      { sort: { thread_id: 1, created_at: 1, _id: 1 } },
+    );
+    const next = new Map<string, number>();
+    for (const doc of missing) {
+      const seq = (next.get(doc.thread_id) ?? (await this.highestSequenced(doc.thread_id))) + 1;
+      next.set(doc.thread_id, seq);
+      await this.collection.findOneAndUpdate(
+        { _id: doc._id },
+        {
+          $set: {
+            seq,
+            client_msg_id: null,
+            idempotency_key: idToHex(doc._id),
+            request_digest: '',
+          },
+        },
+      );
+    }
   }
 
   /**
@@ -200,6 +230,16 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   private async highestSeq(threadId: string): Promise<number> {
     const [last] = await this.collection.find(
       { thread_id: threadId },
+      { sort: { seq: -1 }, limit: 1 },
+    );
+    const floor = await this.seqFloors.findOne({ thread_id: threadId });
+    return Math.max(last?.seq ?? 0, floor?.seq ?? 0);
+  }
+
+  /** Like `highestSeq`, ignoring messages that have no seq yet (the backfill's own input). */
+  private async highestSequenced(threadId: string): Promise<number> {
+    const [last] = await this.collection.find(
+      { thread_id: threadId, seq: { $exists: true } },
       { sort: { seq: -1 }, limit: 1 },
     );
     const floor = await this.seqFloors.findOne({ thread_id: threadId });

@@ -1,5 +1,6 @@
 import type { Message } from '@communities/contracts';
 import type { PostedMessage } from '../../../src/modules/messages/message.repository';
+import type { DbId } from '../../../src/store/document-db';
 import type { Repositories } from '../../../src/store/repositories';
 import {
   at,
@@ -61,6 +62,44 @@ function chronological(a: Message, b: Message): number {
 
 export function messagesContract(open: OpenStore): void {
   const store = useStore(open);
+
+  it('sequences messages stored before sequencing existed when it starts, after the sequenced ones', async () => {
+    const { db, repos } = store();
+    const [thread, otherThread] = [hexId(), hexId()];
+    await createMessage(repos, thread, at(1));
+    await createMessage(repos, thread, at(2));
+    // What an older release stored: no seq, no client_msg_id, no idempotency key.
+    const legacy = (threadId: string, minute: number) => ({
+      _id: db.newId(),
+      thread_id: threadId,
+      community_id: hexId(),
+      content: `legacy ${minute}`,
+      author: hexId(),
+      created_at: at(minute),
+      edited_at: null,
+      is_edited: false,
+      reply_to: null,
+      attachments: [],
+    });
+    const raw = db.collection<{ _id: DbId } & Record<string, unknown>>('messages');
+    const [old, alone] = [legacy(thread, 0), legacy(otherThread, 5)];
+    await raw.insertOne(old);
+    await raw.insertOne(alone);
+
+    await repos.messages.ensureIndexes();
+
+    const page = await repos.messages.listAfterSeq(thread, 0, { limit: 10 });
+    expect(page.items.map((m) => [m.content, m.seq])).toEqual([
+      ['hello', 1],
+      ['hello', 2],
+      ['legacy 0', 3],
+    ]);
+    const [upgraded] = (await repos.messages.listAfterSeq(otherThread, 0, { limit: 10 })).items;
+    expect(upgraded).toMatchObject({ content: 'legacy 5', seq: 1, client_msg_id: null });
+    // Started again: nothing left to do, nothing renumbered.
+    await repos.messages.ensureIndexes();
+    expect((await repos.messages.listAfterSeq(thread, 2, { limit: 10 })).items).toHaveLength(1);
+  });
 
   it('creates an unedited message and edits it with a timestamp', async () => {
     const { repos } = store();
