@@ -1,19 +1,19 @@
 /**
- * Example client: logs in over REST, asks for a subscription grant, authenticates the socket with
- * its first frame, joins one thread and prints every event the gateway delivers for it.
+ * Example client, built on `@communities/client`: logs in over REST, then follows one thread and
+ * prints every event and message it delivers. It survives what a real client must: a gateway
+ * restart or drain (reconnects with backoff and jitter and resumes from the last seq), a Redis that
+ * lost its history (catches up over REST), an expired access token (logs in again).
  *
- *   COMMUNITIES_LOGIN=ada COMMUNITIES_PASSWORD=… npm run example:listen -- <thread_id> \
- *      [--url ws://localhost:5001] [--api http://localhost:5001] [--login ada] [--typing]
+ *   COMMUNITIES_PASSWORD=… npm run example:listen -- <thread_id> --login ada \
+ *      [--url ws://localhost:5001] [--api http://localhost:5001]
  *
  * The default URLs are the standalone (`npm start`); a separate gateway listens on 5002 and the
  * api-service on 5000 (`--api`). The password is read from COMMUNITIES_PASSWORD only, so it never
- * shows in the process list.
- *
- * `--typing` also sends a typing / stop_typing pair once joined, so a second listener sees them.
- * Output is one line per frame on stdout; Ctrl-C closes the socket cleanly.
+ * shows in the process list. Output is one line per event on stdout; Ctrl-C closes cleanly.
  */
 import { parseArgs } from 'node:util';
-import { DomainEvent, GrantResponse, TokenPair, isObjectIdString } from '@communities/contracts';
+import { RealtimeClient } from '@communities/client';
+import { TokenPair, isObjectIdString } from '@communities/contracts';
 import { WebSocket } from 'ws';
 
 const { values, positionals } = parseArgs({
@@ -22,7 +22,6 @@ const { values, positionals } = parseArgs({
     url: { type: 'string', default: 'ws://localhost:5001' },
     api: { type: 'string' },
     login: { type: 'string', default: process.env.COMMUNITIES_LOGIN },
-    typing: { type: 'boolean', default: false },
   },
 });
 const threadId = positionals[0];
@@ -30,61 +29,60 @@ const password = process.env.COMMUNITIES_PASSWORD;
 if (!threadId || !isObjectIdString(threadId) || !values.login || !password) {
   process.stderr.write(
     'usage: COMMUNITIES_PASSWORD=… listen.ts <thread_id (24 hex)> --login <username or email>\n' +
-      '       [--url ws://host:port] [--api http://host:port] [--typing]\n',
+      '       [--url ws://host:port] [--api http://host:port]\n',
   );
   process.exit(2);
 }
 const api = values.api ?? values.url.replace(/^ws/, 'http');
 const print = (line: string): boolean => process.stdout.write(`${line}\n`);
 
-async function post(path: string, body: unknown, token?: string): Promise<unknown> {
-  const response = await fetch(`${api}${path}`, {
+/** Logs in; the example keeps it simple and logs in again when the access token is refused. */
+async function login(name: string, secret: string): Promise<TokenPair> {
+  const response = await fetch(`${api}/api/auth/login`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token && { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: name, password: secret }),
   });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json();
+  if (!response.ok) throw new Error(`login: ${response.status} ${await response.text()}`);
+  return TokenPair.parse(await response.json());
 }
 
-async function main(thread: string, login: string, secret: string): Promise<void> {
-  const session = TokenPair.parse(await post('/api/auth/login', { login, password: secret }));
-  const { grants } = GrantResponse.parse(
-    await post('/api/realtime/grants', { channels: [`thread:${thread}`] }, session.access_token),
+async function main(thread: string, name: string, secret: string): Promise<void> {
+  let session = await login(name, secret);
+  let expiresAt = Date.now() + session.expires_in * 1000;
+  const client = new RealtimeClient({
+    wsUrl: values.url,
+    apiUrl: api,
+    memberId: session.member_id,
+    WebSocket,
+    getAccessToken: async () => {
+      if (Date.now() > expiresAt - 30_000) {
+        session = await login(name, secret);
+        expiresAt = Date.now() + session.expires_in * 1000;
+      }
+      return session.access_token;
+    },
+  });
+  client.on('connected', ({ connection }) => print(`connected (connection ${connection})`));
+  client.on('disconnected', ({ code, reconnectInMs }) =>
+    print(`disconnected ${code}; reconnecting in ${reconnectInMs ?? '—'} ms`),
   );
-  const grant = grants[0]?.grant;
-  if (!grant) throw new Error('no grant for the thread');
-
-  const socket = new WebSocket(`${values.url}/ws/${session.member_id}`);
-  const send = (frame: object): void => socket.send(JSON.stringify(frame));
-  // The first frame authenticates (browsers cannot set an Authorization header on a WebSocket).
-  socket.on('open', () => send({ action: 'authenticate', token: session.access_token }));
-
-  socket.on('message', (data: Buffer) => {
-    const frame = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    const event = DomainEvent.safeParse(frame);
-    if (event.success) {
-      print(`${event.data.occurred_at} ${event.data.type} ${JSON.stringify(event.data.data)}`);
-      return;
-    }
-    print(`frame ${JSON.stringify(frame)}`);
-    if (frame.type === 'connected')
-      send({ action: 'join_thread', thread_id: thread, grant, ref: 'join' });
-    if (frame.type === 'ack' && frame.ref === 'join' && values.typing) {
-      send({ action: 'typing', thread_id: thread });
-      setTimeout(() => send({ action: 'stop_typing', thread_id: thread }), 1000);
-    }
+  client.on('resynced', (info) => print(`caught up over REST: ${JSON.stringify(info)}`));
+  client.on('closed', ({ error }) => {
+    print(`closed${error ? `: ${error.message}` : ''}`);
+    process.exit(error ? 1 : 0);
   });
 
-  socket.on('close', (code, reason) => {
-    print(`closed ${code} ${reason.toString()}`);
-    process.exit(code === 1000 || code === 1001 ? 0 : 1);
+  client.subscribeThread(thread, {
+    onMessage: (message) => print(`message #${message.seq} ${message.author}: ${message.content}`),
+    onEvent: (event) =>
+      print(
+        `${event.occurred_at} ${event.type} seq=${event.seq ?? '-'} ${JSON.stringify(event.data)}`,
+      ),
+    onError: (error) => print(`subscription ended: ${error.message}`),
   });
-  socket.on('error', (error) => process.stderr.write(`connection error: ${error.message}\n`));
-  process.once('SIGINT', () => socket.close(1000, 'bye'));
+  await client.connect();
+  process.once('SIGINT', () => client.close());
 }
 
 main(threadId, values.login, password).catch((error: unknown) => {
