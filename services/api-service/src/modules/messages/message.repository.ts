@@ -124,6 +124,8 @@ export function toMessage(doc: MessageDoc): Message {
 
 export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   private readonly seqFloors: DocumentCollection<SeqFloorDoc>;
+  /** Per thread, the tail of this process's queue of posts (see `oneAtATime`). */
+  private readonly threadQueues = new Map<string, Promise<void>>();
 
   constructor(db: DocumentDb) {
     super(db, 'messages', MESSAGE_INDEXES, toMessage);
@@ -172,7 +174,32 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
    * A duplicate key does not say which index it broke, so each attempt first looks the key up:
    * found, it is a replay (or a reuse); not found, the clash was on the seq.
    */
-  async create(input: NewMessage, now = new Date()): Promise<PostedMessage> {
+  create(input: NewMessage, now = new Date()): Promise<PostedMessage> {
+    return this.oneAtATime(input.thread_id, () => this.insertNext(input, now));
+  }
+
+  /**
+   * Runs `work` after every earlier call for the same thread in this process has settled. Posts
+   * racing for one thread's next seq would otherwise retry against each other (quadratically, on
+   * a busy thread); queued, only posts from other replicas can still clash, and the unique index
+   * settles those.
+   */
+  private async oneAtATime<T>(threadId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.threadQueues.get(threadId) ?? Promise.resolve();
+    const run = previous.then(work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.threadQueues.set(threadId, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.threadQueues.get(threadId) === settled) this.threadQueues.delete(threadId);
+    }
+  }
+
+  private async insertNext(input: NewMessage, now: Date): Promise<PostedMessage> {
     const _id = this.db.newId();
     const clientMsgId = input.client_msg_id ?? null;
     const digest = digestOf(input);
