@@ -44,6 +44,23 @@ export class CommunityAccess {
     return { community, role };
   }
 
+  /**
+   * `viewable` for something inside the community (a thread, a message): a community the viewer
+   * may not see is reported as that thing missing (`notFound`), so it leaves no trace either.
+   */
+  async viewableFor(
+    communityId: string,
+    viewer: Actor | undefined,
+    notFound: () => AppError,
+  ): Promise<Viewable> {
+    try {
+      return await this.viewable(communityId, viewer);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'COMMUNITY_NOT_FOUND') throw notFound();
+      throw error;
+    }
+  }
+
   /** Like `viewable`, then FORBIDDEN unless the role may manage the community. */
   async managed(communityId: string, actor: Actor): Promise<Viewable> {
     const found = await this.viewable(communityId, actor);

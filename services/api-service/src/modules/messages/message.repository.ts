@@ -67,6 +67,8 @@ interface SeqFloorDoc {
  * one loses, so this bounds the posts racing for one thread; a jittered pause spreads them.
  */
 const SEQ_ATTEMPTS = 20;
+/** Messages that have a seq (the backfill's own input has none yet). */
+const SEQUENCED: Filter = { seq: { $exists: true } };
 export type MessagePatch = Partial<Pick<MessageDoc, 'content' | 'attachments'>>;
 
 export const MESSAGE_INDEXES: IndexSpec[] = [
@@ -151,7 +153,8 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
     );
     const next = new Map<string, number>();
     for (const doc of missing) {
-      const seq = (next.get(doc.thread_id) ?? (await this.highestSequenced(doc.thread_id))) + 1;
+      const seq =
+        (next.get(doc.thread_id) ?? (await this.highestSeq(doc.thread_id, SEQUENCED))) + 1;
       next.set(doc.thread_id, seq);
       await this.collection.findOneAndUpdate(
         { _id: doc._id },
@@ -254,19 +257,9 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
    * this order, against `delete` raising the floor before removing: a message deleted between
    * the two reads is seen by one of them.
    */
-  private async highestSeq(threadId: string): Promise<number> {
+  private async highestSeq(threadId: string, where: Filter = {}): Promise<number> {
     const [last] = await this.collection.find(
-      { thread_id: threadId },
-      { sort: { seq: -1 }, limit: 1 },
-    );
-    const floor = await this.seqFloors.findOne({ thread_id: threadId });
-    return Math.max(last?.seq ?? 0, floor?.seq ?? 0);
-  }
-
-  /** Like `highestSeq`, ignoring messages that have no seq yet (the backfill's own input). */
-  private async highestSequenced(threadId: string): Promise<number> {
-    const [last] = await this.collection.find(
-      { thread_id: threadId, seq: { $exists: true } },
+      { thread_id: threadId, ...where },
       { sort: { seq: -1 }, limit: 1 },
     );
     const floor = await this.seqFloors.findOne({ thread_id: threadId });

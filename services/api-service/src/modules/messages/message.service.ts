@@ -154,12 +154,8 @@ export class MessageService {
   private async viewable(id: string, viewer: Actor | undefined) {
     const message = await this.repos.messages.get(id);
     if (!message) throw notFound(id);
-    try {
-      return { message, ...(await this.access.viewable(message.community_id, viewer)) };
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'COMMUNITY_NOT_FOUND') throw notFound(id);
-      throw error;
-    }
+    const found = await this.access.viewableFor(message.community_id, viewer, () => notFound(id));
+    return { message, ...found };
   }
 }
 

@@ -67,12 +67,8 @@ export class ThreadService {
   async viewable(id: string, viewer: Actor | undefined): Promise<ViewableThread> {
     const thread = await this.repos.threads.get(id);
     if (!thread) throw notFound(id);
-    try {
-      return { thread, ...(await this.access.viewable(thread.community_id, viewer)) };
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'COMMUNITY_NOT_FOUND') throw notFound(id);
-      throw error;
-    }
+    const found = await this.access.viewableFor(thread.community_id, viewer, () => notFound(id));
+    return { thread, ...found };
   }
 
   async update(id: string, actor: Actor, patch: UpdateThreadBody): Promise<Thread> {
