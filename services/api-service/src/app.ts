@@ -82,7 +82,7 @@ export function createServices(
   const members = new MemberService(repos, access, auth.hasher, events);
   const communities = new CommunityService(repos, members, access, events);
   const threads = new ThreadService(repos, access, members, events);
-  const messages = new MessageService(repos, threads, access, members, events);
+  const messages = new MessageService(repos, threads, access, events);
   return {
     auth: new AuthService(repos, auth.tokens, auth.hasher, events, {
       refreshTtlSeconds: auth.refreshTtlSeconds,

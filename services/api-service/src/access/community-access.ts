@@ -61,6 +61,23 @@ export class CommunityAccess {
     }
   }
 
+  /**
+   * The actor's role where they mean to post (start a thread, post a message), once the policy
+   * allows it; otherwise `notFound` if the community is hidden from them, else FORBIDDEN with
+   * `reason`. One read when the actor is a member: a member may see their community.
+   */
+  async postable(
+    communityId: string,
+    actor: Actor,
+    notFound: () => AppError,
+    reason: string,
+  ): Promise<Role> {
+    const role = await this.roleOf(communityId, actor);
+    if (policy.post(role)) return role;
+    await this.viewableFor(communityId, actor, notFound);
+    throw forbidden(reason);
+  }
+
   /** Like `viewable`, then FORBIDDEN unless the role may manage the community. */
   async managed(communityId: string, actor: Actor): Promise<Viewable> {
     const found = await this.viewable(communityId, actor);

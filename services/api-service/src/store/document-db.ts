@@ -26,7 +26,14 @@ export interface IndexSpec {
 
 /** Thrown by writes that would break a unique index. Engines do not reliably say which one. */
 export class DuplicateKeyError extends Error {
-  constructor(cause?: unknown) {
+  /**
+   * @param inserted for `insertMany`: how many of the documents, from the first, were written
+   *   before the one that broke the index (those after it were not attempted).
+   */
+  constructor(
+    cause?: unknown,
+    readonly inserted = 0,
+  ) {
     super('duplicate key', { cause });
     this.name = 'DuplicateKeyError';
   }
@@ -47,6 +54,11 @@ export async function rethrowDuplicates<T>(
 
 export interface DocumentCollection<D extends { _id: DbId }> {
   insertOne(doc: D): Promise<void>;
+  /**
+   * Inserts in order, stopping at the first document that breaks a unique index: a
+   * DuplicateKeyError then says how many were written before it. One round trip on MongoDB.
+   */
+  insertMany(docs: D[]): Promise<void>;
   findOne(filter: Filter): Promise<D | null>;
   find(filter: Filter, options?: { sort?: Sort; limit?: number }): Promise<D[]>;
   count(filter: Filter): Promise<number>;

@@ -11,6 +11,7 @@ import {
   type IndexSpec,
 } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
+import { KeyedBatches, type Settled } from '../../store/keyed-batches';
 import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
 import { scopeFilter, type CommunityScope } from '../../store/community-scope';
 
@@ -51,9 +52,9 @@ export interface PostedMessage {
 }
 
 /**
- * The highest seq ever deleted from a thread. A new message takes one more than the highest of
- * the live messages and this floor, so a seq is never handed out twice even when the last message
- * of the thread was deleted (a client that saw it would otherwise skip its successor).
+ * The highest seq ever deleted from a thread, kept since before counters existed: a thread's
+ * counter starts from it and its live messages (see `highestSeq`), so a seq a client saw is never
+ * handed out again even when the last message of the thread was deleted.
  */
 interface SeqFloorDoc {
   _id: DbId;
@@ -62,9 +63,27 @@ interface SeqFloorDoc {
   seq: number;
 }
 
+/** The last seq handed out in a thread: posts take the next ones by one `$inc`. */
+interface SeqCounterDoc {
+  _id: DbId;
+  thread_id: string;
+  community_id: string;
+  last_seq: number;
+}
+
+/** One post waiting in its thread's batch. */
+interface PendingPost {
+  input: NewMessage;
+  now: Date;
+  _id: DbId;
+  digest: string;
+  attempts: number;
+}
+
 /**
- * Attempts of one `create` whose seq another message took first. Every attempt of a round but
- * one loses, so this bounds the posts racing for one thread; a jittered pause spreads them.
+ * Rounds one post may go through before it gives up: a round is lost only to another replica
+ * that took the same seq (the counter's update is not atomic on FerretDB 1.x), so this bounds
+ * replicas racing for one thread; a jittered pause spreads them.
  */
 const SEQ_ATTEMPTS = 20;
 /** Messages that have a seq (the backfill's own input has none yet). */
@@ -87,7 +106,8 @@ export const MESSAGE_INDEXES: IndexSpec[] = [
   { name: 'author_idempotency_key_unique', key: { author: 1, idempotency_key: 1 }, unique: true },
 ];
 
-const SEQ_FLOOR_INDEXES: IndexSpec[] = [
+/** Floors and counters alike: one per thread, removed with their thread or community. */
+const PER_THREAD_INDEXES: IndexSpec[] = [
   { name: 'thread_id_unique', key: { thread_id: 1 }, unique: true },
   { name: 'community_id', key: { community_id: 1 } },
 ];
@@ -101,6 +121,11 @@ const BY_SEQ: SortKey[] = [
   { field: 'seq', direction: 1, type: 'number' },
   { field: '_id', direction: 1, type: 'id' },
 ];
+
+/** The post's idempotency key as `takenKeys` indexes it; null without one. */
+function keyOf(input: NewMessage): string | null {
+  return input.client_msg_id ? `${input.author} ${input.client_msg_id}` : null;
+}
 
 function digestOf(input: NewMessage): string {
   const asked = [input.thread_id, input.content, input.reply_to, input.attachments];
@@ -126,18 +151,22 @@ export function toMessage(doc: MessageDoc): Message {
 
 export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   private readonly seqFloors: DocumentCollection<SeqFloorDoc>;
-  /** Per thread, the tail of this process's queue of posts (see `oneAtATime`). */
-  private readonly threadQueues = new Map<string, Promise<void>>();
+  private readonly seqCounters: DocumentCollection<SeqCounterDoc>;
+  private readonly posts = new KeyedBatches<PendingPost, PostedMessage>((threadId, batch) =>
+    this.postBatch(threadId, batch),
+  );
 
   constructor(db: DocumentDb) {
     super(db, 'messages', MESSAGE_INDEXES, toMessage);
     this.seqFloors = db.collection<SeqFloorDoc>('message_seq_floors');
+    this.seqCounters = db.collection<SeqCounterDoc>('message_seq_counters');
   }
 
   override async ensureIndexes(): Promise<void> {
     await this.backfillSequence();
     await super.ensureIndexes();
-    await this.seqFloors.ensureIndexes(SEQ_FLOOR_INDEXES);
+    await this.seqFloors.ensureIndexes(PER_THREAD_INDEXES);
+    await this.seqCounters.ensureIndexes(PER_THREAD_INDEXES);
   }
 
   /**
@@ -167,57 +196,106 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
           },
         },
       );
+      await this.seqCounters.findOneAndUpdate(
+        { thread_id: doc.thread_id },
+        { $max: { last_seq: seq } },
+      );
     }
   }
 
   /**
-   * Posts a message with the next seq of its thread, at most once per author and key. Without
-   * atomic updates on every engine (FerretDB 1.x), the seq is the thread's highest plus one and
-   * the unique index (thread_id, seq) settles races: a loser tries again with a fresh maximum.
-   * A duplicate key does not say which index it broke, so each attempt first looks the key up:
-   * found, it is a replay (or a reuse); not found, the clash was on the seq.
+   * Posts a message with the next seq of its thread, at most once per author and key. Posts to
+   * one thread are written in batches (see `KeyedBatches`): a batch looks its keys up, takes its
+   * seqs from the thread's counter in one `$inc` and inserts its messages in one ordered
+   * `insertMany`, so a busy thread costs three round trips per batch, not per post.
    */
   create(input: NewMessage, now = new Date()): Promise<PostedMessage> {
-    return this.oneAtATime(input.thread_id, () => this.insertNext(input, now));
+    const post = { input, now, _id: this.db.newId(), digest: digestOf(input), attempts: 0 };
+    return this.posts.submit(input.thread_id, post);
   }
 
   /**
-   * Runs `work` after every earlier call for the same thread in this process has settled. Posts
-   * racing for one thread's next seq would otherwise retry against each other (quadratically, on
-   * a busy thread); queued, only posts from other replicas can still clash, and the unique index
-   * settles those.
+   * One batch, in rounds until every post is settled. A round settles the posts whose key is
+   * taken (a replay, or a reuse of the key); the others take consecutive seqs and are inserted in
+   * order. The unique indexes settle what the counter cannot: a clash on (thread_id, seq) (another
+   * replica took that seq) or on the author's key (a retry racing in from another replica) stops
+   * the insert there, and the posts from that one on go to the next round, which looks their keys
+   * up again (a duplicate key does not say which index it broke).
    */
-  private async oneAtATime<T>(threadId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.threadQueues.get(threadId) ?? Promise.resolve();
-    const run = previous.then(work);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.threadQueues.set(threadId, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.threadQueues.get(threadId) === settled) this.threadQueues.delete(threadId);
-    }
-  }
-
-  private async insertNext(input: NewMessage, now: Date): Promise<PostedMessage> {
-    const _id = this.db.newId();
-    const clientMsgId = input.client_msg_id ?? null;
-    const digest = digestOf(input);
-    for (let attempt = 1; ; attempt++) {
-      if (clientMsgId !== null) {
-        const earlier = await this.collection.findOne({
-          author: input.author,
-          idempotency_key: clientMsgId,
-        });
+  private async postBatch(
+    threadId: string,
+    batch: PendingPost[],
+  ): Promise<Settled<PostedMessage>[]> {
+    const results = new Map<PendingPost, Settled<PostedMessage>>();
+    let pending = batch;
+    while (pending.length > 0) {
+      const taken = await this.takenKeys(pending);
+      const toInsert: PendingPost[] = [];
+      const keysInRound = new Set<string>();
+      const later: PendingPost[] = [];
+      for (const post of pending) {
+        const key = keyOf(post.input);
+        const earlier = key === null ? undefined : taken.get(key);
         if (earlier) {
-          const outcome = earlier.request_digest === digest ? 'replayed' : 'key_reused';
-          return { outcome, message: toMessage(earlier) };
+          const outcome = earlier.request_digest === post.digest ? 'replayed' : 'key_reused';
+          results.set(post, { ok: true, value: { outcome, message: toMessage(earlier) } });
+        } else if (key !== null && keysInRound.has(key)) {
+          // The same key twice in one round: the first is inserted, this one then replays it.
+          later.push(post);
+        } else {
+          if (key !== null) keysInRound.add(key);
+          toInsert.push(post);
         }
       }
-      const doc: MessageDoc = {
+      const docs = await this.sequence(threadId, toInsert);
+      let inserted = docs.length;
+      try {
+        await this.collection.insertMany(docs);
+      } catch (error) {
+        if (!(error instanceof DuplicateKeyError)) throw error;
+        inserted = error.inserted;
+      }
+      docs.slice(0, inserted).forEach((doc, i) => {
+        results.set(toInsert[i]!, {
+          ok: true,
+          value: { outcome: 'created', message: toMessage(doc) },
+        });
+      });
+      const clashed = toInsert.slice(inserted);
+      for (const post of clashed) {
+        post.attempts += 1;
+        if (post.attempts === SEQ_ATTEMPTS) {
+          const error = new AppError(
+            'SERVICE_UNAVAILABLE',
+            'the thread is too busy right now; retry',
+          );
+          results.set(post, { ok: false, error });
+        }
+      }
+      pending = [...clashed.filter((post) => !results.has(post)), ...later];
+      if (clashed.length > 0) await sleep(Math.random() * Math.min(2 ** clashed[0]!.attempts, 100));
+    }
+    return batch.map((post) => results.get(post)!);
+  }
+
+  /** The stored messages holding the posts' keys, by `author` + key. */
+  private async takenKeys(posts: PendingPost[]): Promise<Map<string, MessageDoc>> {
+    const keyed = posts.filter((post) => post.input.client_msg_id);
+    if (keyed.length === 0) return new Map();
+    const docs = await this.collection.find({
+      author: { $in: [...new Set(keyed.map((post) => post.input.author))] },
+      idempotency_key: { $in: [...new Set(keyed.map((post) => post.input.client_msg_id))] },
+    });
+    return new Map(docs.map((doc) => [`${doc.author} ${doc.idempotency_key}`, doc]));
+  }
+
+  /** The posts as documents, with the next seqs of the thread in their order. */
+  private async sequence(threadId: string, posts: PendingPost[]): Promise<MessageDoc[]> {
+    if (posts.length === 0) return [];
+    const first = await this.takeSeqs(threadId, posts[0]!.input.community_id, posts.length);
+    return posts.map(({ input, now, _id, digest }, i) => {
+      const clientMsgId = input.client_msg_id ?? null;
+      return {
         _id,
         thread_id: input.thread_id,
         community_id: input.community_id,
@@ -228,20 +306,38 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
         is_edited: false,
         reply_to: input.reply_to,
         attachments: input.attachments,
-        seq: (await this.highestSeq(input.thread_id)) + 1,
+        seq: first + i,
         client_msg_id: clientMsgId,
         idempotency_key: clientMsgId ?? idToHex(_id),
         request_digest: digest,
       };
+    });
+  }
+
+  /**
+   * Reserves `count` seqs of the thread and returns the first. A thread without a counter yet
+   * (new, or last posted to before counters existed) gets one starting after its highest seq.
+   * Seqs reserved by a post that then fails are skipped, never reused: gaps are harmless.
+   */
+  private async takeSeqs(threadId: string, communityId: string, count: number): Promise<number> {
+    for (;;) {
+      const counter = await this.seqCounters.findOneAndUpdate(
+        { thread_id: threadId },
+        { $inc: { last_seq: count } },
+      );
+      if (counter) return counter.last_seq - count + 1;
+      const highest = await this.highestSeq(threadId);
       try {
-        await this.collection.insertOne(doc);
-        return { outcome: 'created', message: toMessage(doc) };
+        await this.seqCounters.insertOne({
+          _id: this.db.newId(),
+          thread_id: threadId,
+          community_id: communityId,
+          last_seq: highest + count,
+        });
+        return highest + 1;
       } catch (error) {
+        // Another replica created it first: take from theirs.
         if (!(error instanceof DuplicateKeyError)) throw error;
-        if (attempt === SEQ_ATTEMPTS) {
-          throw new AppError('SERVICE_UNAVAILABLE', 'the thread is too busy right now; retry');
-        }
-        await sleep(Math.random() * Math.min(2 ** attempt, 100));
       }
     }
   }
@@ -253,9 +349,9 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   }
 
   /**
-   * The highest seq the thread has used: its live messages, then the floor left by deletes. In
-   * this order, against `delete` raising the floor before removing: a message deleted between
-   * the two reads is seen by one of them.
+   * The highest seq the thread has used: its live messages, then the floor left by deletes, then
+   * its counter. In this order, against `delete` raising the floor before removing: a message
+   * deleted between the two reads is seen by one of them.
    */
   private async highestSeq(threadId: string, where: Filter = {}): Promise<number> {
     const [last] = await this.collection.find(
@@ -263,7 +359,8 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
       { sort: { seq: -1 }, limit: 1 },
     );
     const floor = await this.seqFloors.findOne({ thread_id: threadId });
-    return Math.max(last?.seq ?? 0, floor?.seq ?? 0);
+    const counter = await this.seqCounters.findOne({ thread_id: threadId });
+    return Math.max(last?.seq ?? 0, floor?.seq ?? 0, counter?.last_seq ?? 0);
   }
 
   /** Raises the thread's seq floor to `seq` (never lowers it). */
@@ -332,12 +429,14 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   async deleteAllOfThread(threadId: string): Promise<number> {
     const deleted = await this.collection.deleteMany({ thread_id: threadId });
     await this.seqFloors.deleteMany({ thread_id: threadId });
+    await this.seqCounters.deleteMany({ thread_id: threadId });
     return deleted;
   }
 
   async deleteAllOfCommunity(communityId: string): Promise<number> {
     const deleted = await this.collection.deleteMany({ community_id: communityId });
     await this.seqFloors.deleteMany({ community_id: communityId });
+    await this.seqCounters.deleteMany({ community_id: communityId });
     return deleted;
   }
 

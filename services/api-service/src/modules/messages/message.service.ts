@@ -13,7 +13,6 @@ import type { Actor } from '../../auth/authenticator';
 import type { EventPublisher } from '../../events/event-publisher';
 import type { PageRequest } from '../../store/keyset';
 import type { Repositories } from '../../store/repositories';
-import type { MemberService } from '../members/member.service';
 import type { ThreadService } from '../threads/thread.service';
 
 export class MessageService {
@@ -21,7 +20,6 @@ export class MessageService {
     private readonly repos: Repositories,
     private readonly threads: ThreadService,
     private readonly access: CommunityAccess,
-    private readonly members: MemberService,
     private readonly events: EventPublisher,
   ) {}
 
@@ -52,11 +50,12 @@ export class MessageService {
   ): Promise<{ message: Message; replayed: boolean }> {
     assertSelf(body.author, actor, 'author');
     const clientMsgId = idempotencyKey(body.client_msg_id, headerKey);
-    const [{ thread, role }] = await Promise.all([
-      this.threads.viewable(threadId, actor),
-      this.members.requireActive(actor.id),
-    ]);
-    if (!policy.post(role)) throw forbidden('join the community to post in its threads');
+    // The actor is active: the Authenticator read the member for this very request.
+    const { thread } = await this.threads.postable(
+      threadId,
+      actor,
+      'join the community to post in its threads',
+    );
     if (body.reply_to !== null) {
       const target = await this.repos.messages.get(body.reply_to);
       // A retry stays a replay even if the target has been deleted since the first attempt.

@@ -2,6 +2,7 @@ import type { Page, Thread } from '@communities/contracts';
 import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
+import { KeyedBatches, type Settled } from '../../store/keyed-batches';
 import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
 import { scopeFilter, type CommunityScope } from '../../store/community-scope';
 
@@ -63,6 +64,10 @@ export function toThread(doc: ThreadDoc): Thread {
 }
 
 export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
+  private readonly messageCounts = new KeyedBatches<Date, void>((id, times) =>
+    this.recordMessages(id, times),
+  );
+
   constructor(db: DocumentDb) {
     super(db, 'threads', THREAD_INDEXES, toThread);
   }
@@ -113,12 +118,22 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     }
   }
 
-  /** Counts a new message: message_count + 1 and last_activity moved forward, never back. */
-  async recordMessage(id: string, at: Date): Promise<void> {
+  /**
+   * Counts a new message: message_count + 1 and last_activity moved forward, never back. The
+   * counts of one thread that arrive while its update is under way go together in the next one
+   * (one update per batch, never two at once on the thread's document).
+   */
+  recordMessage(id: string, at: Date): Promise<void> {
+    return this.messageCounts.submit(id, at);
+  }
+
+  private async recordMessages(id: string, times: Date[]): Promise<Settled<void>[]> {
+    const latest = new Date(Math.max(...times.map((time) => time.getTime())));
     await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
-      { $inc: { message_count: 1 }, $max: { last_activity: at } },
+      { $inc: { message_count: times.length }, $max: { last_activity: latest } },
     );
+    return times.map(() => ({ ok: true, value: undefined }));
   }
 
   /**

@@ -12,7 +12,7 @@ import {
   type CommunityAccess,
   type Viewable,
 } from '../../access/community-access';
-import { policy } from '../../access/policy';
+import { policy, type Role } from '../../access/policy';
 import type { Actor } from '../../auth/authenticator';
 import type { EventPublisher } from '../../events/event-publisher';
 import type { PageRequest } from '../../store/keyset';
@@ -69,6 +69,21 @@ export class ThreadService {
     if (!thread) throw notFound(id);
     const found = await this.access.viewableFor(thread.community_id, viewer, () => notFound(id));
     return { thread, ...found };
+  }
+
+  /**
+   * The thread and the actor's role in its community, if the actor may post in it:
+   * THREAD_NOT_FOUND if it is missing or hidden, FORBIDDEN with `reason` for a non-member.
+   */
+  async postable(
+    id: string,
+    actor: Actor,
+    reason: string,
+  ): Promise<{ thread: Thread; role: Role }> {
+    const thread = await this.repos.threads.get(id);
+    if (!thread) throw notFound(id);
+    const role = await this.access.postable(thread.community_id, actor, () => notFound(id), reason);
+    return { thread, role };
   }
 
   async update(id: string, actor: Actor, patch: UpdateThreadBody): Promise<Thread> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Datastore from '@seald-io/nedb';
 import { ObjectId } from 'mongodb';
 import {
+  DuplicateKeyError,
   rethrowDuplicates,
   type DbId,
   type DocumentCollection,
@@ -32,6 +33,18 @@ class NedbCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
 
   async insertOne(doc: D): Promise<void> {
     await translate(this.store.insertAsync(doc as unknown as Raw));
+  }
+
+  /** One by one: NeDB's own array insert is all or nothing, MongoDB's ordered one is not. */
+  async insertMany(docs: D[]): Promise<void> {
+    for (const [index, doc] of docs.entries()) {
+      try {
+        await this.store.insertAsync(doc as unknown as Raw);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new DuplicateKeyError(error, index);
+        throw error;
+      }
+    }
   }
 
   async findOne(filter: Filter): Promise<D | null> {

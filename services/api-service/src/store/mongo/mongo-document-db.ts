@@ -1,5 +1,13 @@
-import { MongoClient, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+  ObjectId,
+  type Collection,
+  type Db,
+} from 'mongodb';
+import {
+  DuplicateKeyError,
   rethrowDuplicates,
   type DbId,
   type DocumentCollection,
@@ -19,6 +27,15 @@ function isDuplicateKey(error: unknown): boolean {
   return error.code === 11000 || /UNIQUE constraint failed/.test(error.message);
 }
 
+/** In an ordered insertMany, the documents before the first failed one were written. */
+function firstFailedIndex(error: unknown): number {
+  if (!(error instanceof MongoBulkWriteError)) return 0;
+  const failed = ([] as { index: number }[]).concat(
+    error.writeErrors as { index: number } | { index: number }[],
+  );
+  return Math.min(...failed.map((e) => e.index));
+}
+
 const translate = <T>(work: Promise<T>): Promise<T> => rethrowDuplicates(work, isDuplicateKey);
 
 class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
@@ -26,6 +43,16 @@ class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> 
 
   async insertOne(doc: D): Promise<void> {
     await translate(this.collection.insertOne(doc as never));
+  }
+
+  async insertMany(docs: D[]): Promise<void> {
+    if (docs.length === 0) return;
+    try {
+      await this.collection.insertMany(docs as never[], { ordered: true });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new DuplicateKeyError(error, firstFailedIndex(error));
+      throw error;
+    }
   }
 
   findOne(filter: Filter): Promise<D | null> {

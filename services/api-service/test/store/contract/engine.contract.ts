@@ -51,6 +51,20 @@ export function engineContract(open: OpenStore): void {
     expect((await collection.findOne({ _id: b._id }))?.key).toBe('b');
   });
 
+  it('inserts many in order and stops at the first duplicate, saying how many it wrote', async () => {
+    const collection = items();
+    await collection.ensureIndexes([{ name: 'key_unique', key: { key: 1 }, unique: true }]);
+    await collection.insertMany([]);
+    await collection.insertMany([item('a'), item('b')]);
+    const error: unknown = await collection
+      .insertMany([item('c'), item('d'), item('a'), item('e')])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateKeyError);
+    expect((error as DuplicateKeyError).inserted).toBe(2);
+    const keys = (await collection.find({}, { sort: { key: 1 } })).map((doc) => doc.key);
+    expect(keys).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('returns the updated document from findOneAndUpdate, or null when nothing matches', async () => {
     const collection = items();
     const doc = item('a', 'g', 1);

@@ -1,5 +1,8 @@
 import type { Message } from '@communities/contracts';
-import type { PostedMessage } from '../../../src/modules/messages/message.repository';
+import {
+  MessageRepository,
+  type PostedMessage,
+} from '../../../src/modules/messages/message.repository';
 import type { DbId } from '../../../src/store/document-db';
 import type { Repositories } from '../../../src/store/repositories';
 import {
@@ -202,6 +205,31 @@ export function messagesContract(open: OpenStore): void {
     expect(await repos.messages.delete(second.id)).toEqual(second);
     expect((await createMessage(repos, thread)).seq).toBe(4);
     expect((await createMessage(repos, hexId())).seq).toBe(1);
+  });
+
+  it('continues a thread last posted to before counters existed after its highest seq, deleted ones included', async () => {
+    const { db, repos } = store();
+    const thread = hexId();
+    for (let i = 0; i < 3; i++) await createMessage(repos, thread);
+    const fourth = await createMessage(repos, thread);
+    expect(await repos.messages.delete(fourth.id)).toEqual(fourth);
+    // What an older release left: messages with seqs, a floor, no counter.
+    await db.collection('message_seq_counters').deleteMany({});
+    expect((await createMessage(repos, thread)).seq).toBe(5);
+    expect((await createMessage(repos, thread)).seq).toBe(6);
+  });
+
+  it('gives distinct seqs when two replicas post to one thread at once', async () => {
+    const { db, repos } = store();
+    const other = new MessageRepository(db);
+    const thread = hexId();
+    const posted = await concurrently(24, (i) =>
+      createMessage(i % 2 ? repos : { ...repos, messages: other }, thread, at(i)),
+    );
+    const seqs = posted.map((m) => m.seq);
+    expect(new Set(seqs).size).toBe(24);
+    expect((await repos.messages.listOfThread(thread, { limit: 50 })).items).toHaveLength(24);
+    expect((await createMessage(repos, thread)).seq).toBeGreaterThan(Math.max(...seqs));
   });
 
   it('posts once per author and key: the same request is replayed, another one reported', async () => {
