@@ -12,8 +12,8 @@ import { MethodNotAllowed } from './route';
  * before it) gets a fresh one here, also set as `X-Request-Id`, so body and header always agree.
  */
 function requestIdOf(res: Response): string {
-  const id: unknown = res.req.id;
-  if (typeof id === 'string' || typeof id === 'number') return String(id);
+  const id = res.req.id;
+  if (id !== undefined) return id;
   const fresh = randomUUID();
   res.setHeader('X-Request-Id', fresh);
   return fresh;
@@ -101,7 +101,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendError(res, parserError.code, parserError.message);
       return;
     }
-    (req.log ?? logger).error({ err: error }, 'unhandled error');
+    logger.error(
+      { err: error, req: { id: req.id, method: req.method, url: req.url } },
+      'unhandled error',
+    );
     sendError(res, 'INTERNAL', 'internal error');
   };
 }

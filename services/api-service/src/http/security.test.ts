@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import request from 'supertest';
 import { docsRouter } from '../docs/docs.router';
 import { corsPolicy, securityHeaders } from './security';
@@ -42,6 +43,23 @@ describe('securityHeaders', () => {
     const policy = csp(res.headers['content-security-policy']);
     expect(policy.get('default-src')).toEqual(["'none'"]);
     expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
+  });
+
+  it('sets every header helmet itself would, with the same values', async () => {
+    const byHelmet = express();
+    byHelmet.use(helmet({ contentSecurityPolicy: false, xFrameOptions: { action: 'deny' } }));
+    byHelmet.get('/api/things', (_req, res) => {
+      res.json({ items: [] });
+    });
+    const expected = (await request(byHelmet).get('/api/things')).headers;
+    const actual = (await request(app).get('/api/things')).headers;
+    const compared = (headers: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(headers).filter(
+          ([name]) => !['date', 'content-security-policy', 'etag'].includes(name),
+        ),
+      );
+    expect(compared(actual)).toEqual(compared(expected));
   });
 
   it('puts the strict policy on unknown paths too', async () => {
