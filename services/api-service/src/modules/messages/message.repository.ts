@@ -278,15 +278,21 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
     return batch.map((post) => results.get(post)!);
   }
 
-  /** The stored messages holding the posts' keys, by `author` + key. */
+  /**
+   * The stored messages holding the posts' keys, by `author` + key. One equality lookup per key,
+   * all at once: FerretDB 1.x serves `$in` by scanning the whole collection.
+   */
   private async takenKeys(posts: PendingPost[]): Promise<Map<string, MessageDoc>> {
-    const keyed = posts.filter((post) => post.input.client_msg_id);
-    if (keyed.length === 0) return new Map();
-    const docs = await this.collection.find({
-      author: { $in: [...new Set(keyed.map((post) => post.input.author))] },
-      idempotency_key: { $in: [...new Set(keyed.map((post) => post.input.client_msg_id))] },
-    });
-    return new Map(docs.map((doc) => [`${doc.author} ${doc.idempotency_key}`, doc]));
+    const keys = new Map<string, { author: string; idempotency_key: string }>();
+    for (const { input } of posts) {
+      const key = keyOf(input);
+      if (key !== null)
+        keys.set(key, { author: input.author, idempotency_key: input.client_msg_id! });
+    }
+    const found = await Promise.all(
+      [...keys].map(async ([key, filter]) => [key, await this.collection.findOne(filter)] as const),
+    );
+    return new Map(found.filter((entry): entry is [string, MessageDoc] => entry[1] !== null));
   }
 
   /** The posts as documents, with the next seqs of the thread in their order. */
