@@ -174,6 +174,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics,
     logger: deps.logger,
     authTimeoutMs: config.authTimeoutMs,
+    onClosed: (session: ClientSession) => sessions.delete(session),
   };
   const onUpgrade = createUpgradeHandler({
     wss,
@@ -187,7 +188,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
       nextId += 1;
       const session = new ClientSession(String(nextId), userId, socket, sessionDeps, authenticated);
       sessions.add(session);
-      void session.closed.then(() => sessions.delete(session));
     },
   });
 

@@ -38,6 +38,7 @@ export class GatewayMetrics {
   readonly deliveryLatency: Histogram;
   readonly resumes: Counter<'outcome'>;
   readonly eventsReplayed: Counter;
+  private readonly deliveredByType = new Map<string, Counter.Internal>();
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -94,6 +95,13 @@ export class GatewayMetrics {
       help: 'Events written to sockets from the channel history when they resumed',
       registers,
     });
+  }
+
+  /** Counts frames written for one event; the per-type child is looked up once per type. */
+  delivered(type: string, count: number): void {
+    let child = this.deliveredByType.get(type);
+    if (!child) this.deliveredByType.set(type, (child = this.eventsDelivered.labels(type)));
+    child.inc(count);
   }
 
   dropped(reason: DropReason, count = 1): void {

@@ -108,8 +108,13 @@ export interface UpgradeContext {
  * Without any token the socket opens unauthenticated and must send `authenticate` first.
  */
 export function createUpgradeHandler(ctx: UpgradeContext) {
+  // One listener shared by every socket, which keeps it for life: a closure made per upgrade would
+  // keep that upgrade's request (its headers, the token) alive as long as the socket.
+  const onSocketError = (error: Error): void => {
+    ctx.logger.debug({ err: error }, 'upgrade socket error');
+  };
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', (error) => ctx.logger.debug({ err: error }, 'upgrade socket error'));
+    socket.on('error', onSocketError);
     void upgrade(ctx, req, socket, head).catch((error: unknown) => {
       ctx.logger.error({ err: error }, 'upgrade failed');
       refuseUpgrade(req, socket, 500, 'INTERNAL', 'internal error');

@@ -29,7 +29,7 @@ export const Message = z
     reply_to: ObjectIdString.nullable(),
     attachments: z.array(z.string()),
     seq: MessageSeq.describe(
-      'position in the thread, assigned at posting: increasing, and gapless unless messages were deleted',
+      'position in the thread, assigned at posting: increasing and never reused. Numbers are skipped where messages were deleted, and where two api replicas raced on the same post (a retry sent to both)',
     ),
     client_msg_id: ClientMsgId.nullable().describe(
       "the sender's idempotency key (`client_msg_id` or `Idempotency-Key`), null when none was given",

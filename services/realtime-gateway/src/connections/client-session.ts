@@ -13,9 +13,11 @@ import {
   errorFrame,
   errorFrameFor,
 } from '../protocol/server-frames';
+import { type TextFrame } from '../protocol/text-frame';
 import { type ActionHandler } from './action-handler';
-import { type ActionRateLimit } from './action-rate-limit';
+import { type ActionRateLimit, type ActionWindow } from './action-rate-limit';
 import { type ConnectionRegistry } from './connection-registry';
+import { writeFramed } from './framed-writes';
 import { type HeartbeatTarget } from './heartbeat';
 import { type LocalConnection } from './local-connection';
 
@@ -31,6 +33,8 @@ export interface SessionDeps {
   metrics: GatewayMetrics;
   logger: Logger;
   authTimeoutMs: number;
+  /** After the socket closed and its channels were released (before `closed` resolves). */
+  onClosed?: (session: ClientSession) => void;
 }
 
 /**
@@ -44,14 +48,18 @@ export interface SessionDeps {
  * `connected` frame, which is the "you're in" signal on every path.
  */
 export class ClientSession implements LocalConnection, HeartbeatTarget {
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<void> = IDLE;
   private pending = 0;
   private awaitingPong = false;
   private authenticated = false;
   private authTimer: NodeJS.Timeout | undefined;
-  private readonly log: Logger;
-  /** Resolves once the socket closed and every channel it held was released. */
-  readonly closed: Promise<void>;
+  /** Created by the first counted action (see `ActionRateLimit`). */
+  private actionWindow: ActionWindow | undefined;
+  private logger: Logger | undefined;
+  /** `closed` is made on first use (a drain, a test): most sockets are never waited for. */
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+  private released = false;
 
   /**
    * @param userId from the path `/ws/{user_id}`; an authenticated socket's token has it as `sub`.
@@ -64,29 +72,13 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
     private readonly deps: SessionDeps,
     preAuthenticated: boolean,
   ) {
-    this.log = deps.logger.child({ connection: id, userId });
-    this.closed = new Promise((resolve) => {
-      socket.once('close', (code: number) => {
-        this.log.debug({ code }, 'socket closed');
-        clearTimeout(this.authTimer);
-        deps.rateLimit?.forget(id);
-        void deps.registry.release(this).then(resolve, (error: unknown) => {
-          this.log.error({ err: error }, 'releasing channels failed');
-          resolve();
-        });
-      });
-    });
-    socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    socket.on('pong', () => {
-      this.awaitingPong = false;
-    });
-    socket.on('error', (error: Error & { code?: string }) => {
-      // `ws` closes the socket itself after a protocol error (1009 for an oversize frame, 1007
-      // for invalid UTF-8, ...); transport errors such as ECONNRESET are not the client's frames.
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') deps.metrics.invalidFrame('too_big');
-      else if (error.code?.startsWith('WS_ERR_')) deps.metrics.invalidFrame('protocol');
-      this.log.debug({ err: error }, 'socket error');
-    });
+    // The listeners are shared by every session (they find theirs on the socket): one closure per
+    // listener per socket would be a good part of an idle connection's memory.
+    (socket as SessionSocket)[SESSION] = this;
+    socket.on('close', onClose);
+    socket.on('message', onMessage);
+    socket.on('pong', onPong);
+    socket.on('error', onError);
     if (preAuthenticated) {
       this.enqueue(() => this.admit());
     } else {
@@ -105,9 +97,12 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
     return this.socket.bufferedAmount;
   }
 
-  send(frame: Buffer | string): void {
-    // `binary: false`: a shared Buffer goes out as a text frame, like the JSON it holds.
-    if (this.isOpen) this.socket.send(frame, { binary: false });
+  send(frame: TextFrame | string): void {
+    if (!this.isOpen) return;
+    if (typeof frame === 'string') this.socket.send(frame);
+    // `binary: false`: the fallback's Buffer goes out as a text frame, like the JSON it holds.
+    else if (!writeFramed(this.socket, frame.bytes))
+      this.socket.send(frame.payload, { binary: false });
   }
 
   close(code: number, reason: string): void {
@@ -117,6 +112,53 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
   /** Drops the connection without a close handshake (the peer stopped answering). */
   terminate(): void {
     this.socket.terminate();
+  }
+
+  /** Called by the socket's shared `close` listener. */
+  socketClosed(code: number): void {
+    this.log.debug({ code }, 'socket closed');
+    clearTimeout(this.authTimer);
+    void this.deps.registry.release(this).then(
+      () => this.onReleased(),
+      (error: unknown) => {
+        this.log.error({ err: error }, 'releasing channels failed');
+        this.onReleased();
+      },
+    );
+  }
+
+  private onReleased(): void {
+    this.released = true;
+    this.resolveClosed?.();
+    this.deps.onClosed?.(this);
+  }
+
+  /** Called by the socket's shared `pong` listener. */
+  ponged(): void {
+    this.awaitingPong = false;
+  }
+
+  /** Called by the socket's shared `error` listener. */
+  socketFailed(error: Error & { code?: string }): void {
+    // `ws` closes the socket itself after a protocol error (1009 for an oversize frame, 1007
+    // for invalid UTF-8, ...); transport errors such as ECONNRESET are not the client's frames.
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+      this.deps.metrics.invalidFrame('too_big');
+    } else if (error.code?.startsWith('WS_ERR_')) this.deps.metrics.invalidFrame('protocol');
+    this.log.debug({ err: error }, 'socket error');
+  }
+
+  /** Resolves once the socket closed and every channel it held was released. */
+  get closed(): Promise<void> {
+    if (this.released) return Promise.resolve();
+    return (this.closedPromise ??= new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    }));
+  }
+
+  /** Made on first use: most sessions never log, and a child logger per socket costs memory. */
+  private get log(): Logger {
+    return (this.logger ??= this.deps.logger.child({ connection: this.id, userId: this.userId }));
   }
 
   probe(): void {
@@ -129,7 +171,8 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
     if (this.isOpen) this.socket.ping();
   }
 
-  private onFrame(data: RawData, isBinary: boolean): void {
+  /** Called by the socket's shared `message` listener. */
+  received(data: RawData, isBinary: boolean): void {
     if (this.pending >= MAX_PENDING_FRAMES) {
       this.deps.metrics.invalidFrame('protocol');
       this.close(CLOSE.tooManyPending.code, CLOSE.tooManyPending.reason);
@@ -145,7 +188,7 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
     const ref = decoded?.ok ? decoded.action.ref : decoded?.ref;
     // Every frame counts, refused ones too: answering garbage costs as much as answering actions.
     try {
-      await this.deps.rateLimit?.consume(this.id);
+      if (this.deps.rateLimit) this.actionWindow = this.deps.rateLimit.consume(this.actionWindow);
     } catch (error) {
       this.deps.metrics.invalidFrame('rate_limited');
       this.reply(errorFrameFor(error, ref));
@@ -217,8 +260,36 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
       .catch((error: unknown) => this.log.error({ err: error }, 'frame handling failed'))
       .finally(() => {
         this.pending -= 1;
+        // Nothing waits on an idle queue: drop the settled chain rather than keep it per socket.
+        if (this.pending === 0) this.queue = IDLE;
       });
   }
+}
+
+const IDLE: Promise<void> = Promise.resolve();
+
+/** Where a socket's listeners find their session (set once, in the constructor). */
+const SESSION = Symbol('session');
+type SessionSocket = WebSocket & { [SESSION]?: ClientSession };
+
+function sessionOf(socket: WebSocket): ClientSession {
+  return (socket as SessionSocket)[SESSION]!;
+}
+
+function onClose(this: WebSocket, code: number): void {
+  sessionOf(this).socketClosed(code);
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  sessionOf(this).received(data, isBinary);
+}
+
+function onPong(this: WebSocket): void {
+  sessionOf(this).ponged();
+}
+
+function onError(this: WebSocket, error: Error & { code?: string }): void {
+  sessionOf(this).socketFailed(error);
 }
 
 function rawText(data: RawData): string {

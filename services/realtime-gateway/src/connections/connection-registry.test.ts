@@ -155,6 +155,35 @@ describe('ConnectionRegistry', () => {
     expect(registry.channelsOfCommunity('c2')).toEqual(new Set(['thread:t2']));
   });
 
+  it('keeps a user with one socket, then several, then one again, then none', async () => {
+    const { registry } = setup();
+    const first = connection('a1');
+    const second = { ...connection('a2'), userId: first.userId };
+    registry.add(first);
+    expect(registry.connectionsOf(first.userId)).toEqual(new Set([first]));
+    registry.add(second);
+    expect(registry.connectionsOf(first.userId)).toEqual(new Set([first, second]));
+    await registry.release(first);
+    expect(registry.connectionsOf(first.userId)).toEqual(new Set([second]));
+    await registry.release(second);
+    expect(registry.connectionsOf(first.userId).size).toBe(0);
+    registry.add(first);
+    expect(registry.connectionsOf(first.userId)).toEqual(new Set([first]));
+  });
+
+  it('shares one access object between sockets granted the same access to a channel', async () => {
+    const { registry } = setup();
+    const [a, b, c] = [connection('a'), connection('b'), connection('c')];
+    for (const s of [a, b, c]) registry.add(s);
+    await registry.join(a, 'thread:t1', { communityId: 'c1', membershipBound: true });
+    await registry.join(b, 'thread:t1', { communityId: 'c1', membershipBound: true });
+    await registry.join(c, 'thread:t1', { communityId: 'c1', membershipBound: false });
+    const accessOf = (s: LocalConnection) => registry.subscriptionsOf(s).get('thread:t1');
+    expect(accessOf(b)).toBe(accessOf(a));
+    expect(accessOf(c)).toEqual({ communityId: 'c1', membershipBound: false });
+    expect(accessOf(a)).toEqual({ communityId: 'c1', membershipBound: true });
+  });
+
   it('makes a second joiner wait for the subscription the first joiner started', async () => {
     let finish: () => void = () => undefined;
     const registry = new ConnectionRegistry(

@@ -25,11 +25,15 @@ export interface ChannelAccess {
 }
 
 interface ChannelEntry {
+  /** The channel's name, one string shared by every member's `joined` map. */
+  name: string;
   members: Set<LocalConnection>;
   /** The broker subscription made on the first join; later joiners wait for it too. */
   subscribed: Promise<void>;
   /** From the first join that carried a grant; a channel never changes community. */
   communityId?: string;
+  /** The last access granted here, shared by every member granted an equal one. */
+  access?: ChannelAccess;
 }
 
 /**
@@ -43,7 +47,8 @@ interface ChannelEntry {
 export class ConnectionRegistry {
   private readonly channels = new Map<string, ChannelEntry>();
   private readonly joined = new Map<LocalConnection, Map<string, ChannelAccess | undefined>>();
-  private readonly byUser = new Map<string, Set<LocalConnection>>();
+  /** A user's one socket, or a Set once they have several (most users have one). */
+  private readonly byUser = new Map<string, LocalConnection | Set<LocalConnection>>();
   private readonly byCommunity = new Map<string, Set<string>>();
 
   constructor(
@@ -55,9 +60,10 @@ export class ConnectionRegistry {
   add(connection: LocalConnection): void {
     if (this.joined.has(connection)) return;
     this.joined.set(connection, new Map());
-    let sockets = this.byUser.get(connection.userId);
-    if (!sockets) this.byUser.set(connection.userId, (sockets = new Set()));
-    sockets.add(connection);
+    const sockets = this.byUser.get(connection.userId);
+    if (sockets === undefined) this.byUser.set(connection.userId, connection);
+    else if (sockets instanceof Set) sockets.add(connection);
+    else this.byUser.set(connection.userId, new Set([sockets, connection]));
   }
 
   /**
@@ -72,14 +78,18 @@ export class ConnectionRegistry {
     if (!channels.has(channel)) {
       if (!this.options.implicitChannels?.has(channel)) this.checkLimit(channels);
       if (!entry) {
-        const created: ChannelEntry = { members: new Set(), subscribed: Promise.resolve() };
+        const created: ChannelEntry = {
+          name: channel,
+          members: new Set(),
+          subscribed: Promise.resolve(),
+        };
         created.subscribed = this.lifecycle.firstJoined(channel);
         this.channels.set(channel, created);
         entry = created;
       }
       entry.members.add(connection);
     }
-    channels.set(channel, access);
+    channels.set(entry?.name ?? channel, entry && access ? sharedAccess(entry, access) : access);
     if (access && entry && entry.communityId === undefined) {
       entry.communityId = access.communityId;
       let indexed = this.byCommunity.get(access.communityId);
@@ -110,8 +120,10 @@ export class ConnectionRegistry {
     if (!channels) return;
     this.joined.delete(connection);
     const sockets = this.byUser.get(connection.userId);
-    sockets?.delete(connection);
-    if (sockets?.size === 0) this.byUser.delete(connection.userId);
+    if (sockets === connection) this.byUser.delete(connection.userId);
+    else if (sockets instanceof Set && sockets.delete(connection) && sockets.size === 0) {
+      this.byUser.delete(connection.userId);
+    }
     const lastLeft: string[] = [];
     for (const channel of channels.keys()) {
       this.lifecycle.left?.(connection, channel);
@@ -136,7 +148,9 @@ export class ConnectionRegistry {
 
   /** Registered sockets of one user (do not mutate). */
   connectionsOf(userId: string): ReadonlySet<LocalConnection> {
-    return this.byUser.get(userId) ?? EMPTY_SET;
+    const sockets = this.byUser.get(userId);
+    if (sockets === undefined) return EMPTY_SET;
+    return sockets instanceof Set ? sockets : new Set([sockets]);
   }
 
   /** Channels of one community (its own and its threads') with at least one local socket. */
@@ -178,6 +192,15 @@ export class ConnectionRegistry {
       );
     }
   }
+}
+
+/** An access equal to the channel's last one is that one: per-socket copies add up. */
+function sharedAccess(entry: ChannelEntry, access: ChannelAccess): ChannelAccess {
+  const last = entry.access;
+  if (last?.communityId === access.communityId && last.membershipBound === access.membershipBound) {
+    return last;
+  }
+  return (entry.access = access);
 }
 
 const EMPTY: ReadonlyMap<string, ChannelAccess | undefined> = new Map();

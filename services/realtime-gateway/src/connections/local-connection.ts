@@ -1,3 +1,5 @@
+import { type TextFrame } from '../protocol/text-frame';
+
 /**
  * What the registry and the fanout need from one client socket. The WebSocket-backed
  * implementation is `ClientSession`; unit tests use plain objects.
@@ -12,7 +14,10 @@ export interface LocalConnection {
   readonly isOpen: boolean;
   /** Bytes queued in the socket but not yet handed to the kernel (slow-consumer signal). */
   readonly bufferedAmount: number;
-  /** Writes one text frame; the same Buffer may be shared by many connections. */
-  send(frame: Buffer | string): void;
+  /**
+   * Writes one text message: a fanned-out event as a `TextFrame` framed once and shared by every
+   * recipient, or a string of its own (acks, errors, replays).
+   */
+  send(frame: TextFrame | string): void;
   close(code: number, reason: string): void;
 }

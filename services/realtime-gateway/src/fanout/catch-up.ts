@@ -1,11 +1,12 @@
 import { type LocalConnection } from '../connections/local-connection';
 import { CLOSE } from '../protocol/close-codes';
+import { type TextFrame } from '../protocol/text-frame';
 import { type ChannelPosition } from '@communities/broker';
 import { pressureFor } from './backpressure';
 
 /** An event on its way to one socket: the frame to write and its place in the channel history. */
 export interface SequencedFrame {
-  frame: Buffer | string;
+  frame: TextFrame | string;
   /** Undefined for ephemeral events (typing): they are never deduplicated. */
   seq: number | undefined;
   epoch: string | undefined;

@@ -4,13 +4,14 @@ import { type LocalConnection } from '../connections/local-connection';
 import { GatewayMetrics } from '../metrics';
 import { CatchUpTracker } from './catch-up';
 import { createFanout } from './fanout';
+import { type TextFrame } from '../protocol/text-frame';
 import { OriginTracker } from './origin-tracker';
 
 const THREAD = '0123456789abcdef01234567';
 const CHANNEL = `thread:${THREAD}`;
 
 interface FakeConnection extends LocalConnection {
-  frames: (Buffer | string)[];
+  frames: (TextFrame | string)[];
   closedWith?: number;
   bufferedAmount: number;
 }

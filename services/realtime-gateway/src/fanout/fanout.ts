@@ -4,6 +4,7 @@ import { type Logger } from 'pino';
 import { type LocalConnection } from '../connections/local-connection';
 import { type GatewayMetrics } from '../metrics';
 import { CLOSE } from '../protocol/close-codes';
+import { TextFrame } from '../protocol/text-frame';
 import { pressureFor } from './backpressure';
 import { decodeBrokerEvent } from './broker-event';
 import { type CatchUp } from './catch-up';
@@ -23,8 +24,9 @@ export interface FanoutDeps {
 
 /**
  * Broker message → local sockets. Each payload is validated once against the `DomainEvent`
- * contract (an invalid one is dropped and counted, never forwarded), turned into one Buffer, and
- * that same Buffer is written to every local socket in the channel.
+ * contract (an invalid one is dropped and counted, never forwarded), framed once (`TextFrame`),
+ * and those same bytes are written to every local socket in the channel. Frames written to one
+ * socket within one tick (several broker messages from one read) leave in one `writev`.
  *
  * A socket catching up on the channel (a join being answered, see `CatchUp`) gets the event
  * through its catch-up instead, which holds or deduplicates it; that costs one lookup per event
@@ -55,7 +57,7 @@ export function createFanout(deps: FanoutDeps): MessageHandler {
     const members = deps.membersOf(channel);
     if (!members || members.size === 0) return;
 
-    const frame = Buffer.from(payload, 'utf8');
+    const frame = new TextFrame(payload);
     const catching = catchingUp(channel);
     let delivered = 0;
     for (const connection of members) {
@@ -84,7 +86,7 @@ export function createFanout(deps: FanoutDeps): MessageHandler {
       delivered += 1;
     }
     if (delivered > 0) {
-      metrics.eventsDelivered.inc({ type: event.type }, delivered);
+      metrics.delivered(event.type, delivered);
       const latencyMs = now() - Date.parse(event.occurred_at);
       metrics.deliveryLatency.observe(Math.max(0, latencyMs) / 1000);
     }
