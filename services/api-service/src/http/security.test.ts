@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
 import { docsRouter } from '../docs/docs.router';
-import { corsPolicy, securityHeaders } from './security';
+import { DOCUMENT_ONLY_HEADERS, corsPolicy, securityHeaders } from './security';
 
 const OPEN_API = { openapi: '3.1.0', info: { title: 'test', version: '1' }, paths: {} };
 
@@ -38,16 +38,28 @@ describe('securityHeaders', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(res.headers['x-powered-by']).toBeUndefined();
     const policy = csp(res.headers['content-security-policy']);
     expect(policy.get('default-src')).toEqual(["'none'"]);
     expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
+    // Document-only headers stay on the HTML pages.
+    expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
+    expect(res.headers['x-dns-prefetch-control']).toBeUndefined();
+    const page = await request(app).get('/docs/');
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(page.headers['x-dns-prefetch-control']).toBe('off');
   });
 
   it('sets every header helmet itself would, with the same values', async () => {
     const byHelmet = express();
-    byHelmet.use(helmet({ contentSecurityPolicy: false, xFrameOptions: { action: 'deny' } }));
+    byHelmet.use(
+      helmet({
+        ...DOCUMENT_ONLY_HEADERS,
+        contentSecurityPolicy: false,
+        xFrameOptions: { action: 'deny' },
+      }),
+    );
     byHelmet.get('/api/things', (_req, res) => {
       res.json({ items: [] });
     });

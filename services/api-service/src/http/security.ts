@@ -54,7 +54,22 @@ const REDOC_CSP: CspDirectives = {
  * nonces) they are the same on every response, so each response gets them from a list instead
  * of running helmet's dozen middlewares again (a measurable share of a small GET).
  */
-function headers(directives: CspDirectives): HeaderPlan {
+/**
+ * Helmet's headers that only mean something on a document a browser renders (an HTML page):
+ * left off JSON responses, which a browser never renders (their CSP allows nothing and nosniff
+ * forbids guessing another type). What JSON keeps is OWASP's REST set: CSP, HSTS, nosniff,
+ * X-Frame-Options, plus Referrer-Policy and Cross-Origin-Resource-Policy.
+ */
+export const DOCUMENT_ONLY_HEADERS = {
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+} as const;
+
+function headers(directives: CspDirectives, { document }: { document: boolean }): HeaderPlan {
   const set = new Map<string, string>();
   const remove = new Set<string>();
   const recorder = {
@@ -63,6 +78,7 @@ function headers(directives: CspDirectives): HeaderPlan {
   };
   let done = false;
   helmet({
+    ...(document ? {} : DOCUMENT_ONLY_HEADERS),
     contentSecurityPolicy: { useDefaults: false, directives },
     xFrameOptions: { action: 'deny' },
   })({} as never, recorder as never, () => {
@@ -84,13 +100,14 @@ function under(path: string, prefix: string): boolean {
 
 /**
  * Helmet's headers on every response, with a Content-Security-Policy chosen by path: the strict
- * API policy everywhere, the docs policies on `/docs/**` (Swagger UI) and `/redoc/**` (ReDoc).
+ * API policy and no document-only headers everywhere, the docs policies and every helmet header
+ * on `/docs/**` (Swagger UI) and `/redoc/**` (ReDoc), which are HTML pages.
  * Mount it on the app root, before any router, so error responses carry the headers too.
  */
 export function securityHeaders(): RequestHandler {
-  const api = headers(API_CSP);
-  const swaggerUi = headers(SWAGGER_UI_CSP);
-  const redoc = headers(REDOC_CSP);
+  const api = headers(API_CSP, { document: false });
+  const swaggerUi = headers(SWAGGER_UI_CSP, { document: true });
+  const redoc = headers(REDOC_CSP, { document: true });
   return (req, res, next) => {
     const path = req.path;
     const chosen = under(path, '/docs') ? swaggerUi : under(path, '/redoc') ? redoc : api;
