@@ -100,7 +100,8 @@ export const MESSAGE_INDEXES: IndexSpec[] = [
   { name: 'thread_replies', key: { thread_id: 1, reply_to: 1, created_at: 1, _id: 1 } },
   { name: 'author_created_at', key: { author: 1, created_at: -1 } },
   { name: 'community_id', key: { community_id: 1 } },
-  // A seq is taken once per thread: concurrent posts race for max+1 and the index picks one.
+  // A seq is taken once per thread: replicas that took the same number from the counter (not
+  // atomic on FerretDB 1.x) are told apart here, and the loser takes new ones.
   { name: 'thread_seq_unique', key: { thread_id: 1, seq: 1 }, unique: true },
   // Idempotent posting: one message per author and key, across replicas and restarts.
   { name: 'author_idempotency_key_unique', key: { author: 1, idempotency_key: 1 }, unique: true },
