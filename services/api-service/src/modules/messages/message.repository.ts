@@ -5,7 +5,6 @@ import {
   DuplicateKeyError,
   idToHex,
   type DbId,
-  type DocumentCollection,
   type DocumentDb,
   type Filter,
   type IndexSpec,
@@ -14,6 +13,7 @@ import { DocumentRepository } from '../../store/document-repository';
 import { KeyedBatches, type Settled } from '../../store/keyed-batches';
 import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
 import { scopeFilter, type CommunityScope } from '../../store/community-scope';
+import { ThreadSeqs } from './thread-seqs';
 
 export interface MessageDoc {
   _id: DbId;
@@ -51,26 +51,6 @@ export interface PostedMessage {
   message: Message;
 }
 
-/**
- * The highest seq ever deleted from a thread, kept since before counters existed: a thread's
- * counter starts from it and its live messages (see `highestSeq`), so a seq a client saw is never
- * handed out again even when the last message of the thread was deleted.
- */
-interface SeqFloorDoc {
-  _id: DbId;
-  thread_id: string;
-  community_id: string;
-  seq: number;
-}
-
-/** The last seq handed out in a thread: posts take the next ones by one `$inc`. */
-interface SeqCounterDoc {
-  _id: DbId;
-  thread_id: string;
-  community_id: string;
-  last_seq: number;
-}
-
 /** One post waiting in its thread's batch. */
 interface PendingPost {
   input: NewMessage;
@@ -105,12 +85,6 @@ export const MESSAGE_INDEXES: IndexSpec[] = [
   { name: 'thread_seq_unique', key: { thread_id: 1, seq: 1 }, unique: true },
   // Idempotent posting: one message per author and key, across replicas and restarts.
   { name: 'author_idempotency_key_unique', key: { author: 1, idempotency_key: 1 }, unique: true },
-];
-
-/** Floors and counters alike: one per thread, removed with their thread or community. */
-const PER_THREAD_INDEXES: IndexSpec[] = [
-  { name: 'thread_id_unique', key: { thread_id: 1 }, unique: true },
-  { name: 'community_id', key: { community_id: 1 } },
 ];
 
 const CHRONOLOGICAL: SortKey[] = [
@@ -151,23 +125,20 @@ export function toMessage(doc: MessageDoc): Message {
 }
 
 export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
-  private readonly seqFloors: DocumentCollection<SeqFloorDoc>;
-  private readonly seqCounters: DocumentCollection<SeqCounterDoc>;
+  private readonly seqs: ThreadSeqs;
   private readonly posts = new KeyedBatches<PendingPost, PostedMessage>((threadId, batch) =>
     this.postBatch(threadId, batch),
   );
 
   constructor(db: DocumentDb) {
     super(db, 'messages', MESSAGE_INDEXES, toMessage);
-    this.seqFloors = db.collection<SeqFloorDoc>('message_seq_floors');
-    this.seqCounters = db.collection<SeqCounterDoc>('message_seq_counters');
+    this.seqs = new ThreadSeqs(db, this.collection);
   }
 
   override async ensureIndexes(): Promise<void> {
     await this.backfillSequence();
     await super.ensureIndexes();
-    await this.seqFloors.ensureIndexes(PER_THREAD_INDEXES);
-    await this.seqCounters.ensureIndexes(PER_THREAD_INDEXES);
+    await this.seqs.ensureIndexes();
   }
 
   /**
@@ -184,7 +155,7 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
     const next = new Map<string, number>();
     for (const doc of missing) {
       const seq =
-        (next.get(doc.thread_id) ?? (await this.highestSeq(doc.thread_id, SEQUENCED))) + 1;
+        (next.get(doc.thread_id) ?? (await this.seqs.highest(doc.thread_id, SEQUENCED))) + 1;
       next.set(doc.thread_id, seq);
       await this.collection.findOneAndUpdate(
         { _id: doc._id },
@@ -197,10 +168,7 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
           },
         },
       );
-      await this.seqCounters.findOneAndUpdate(
-        { thread_id: doc.thread_id },
-        { $max: { last_seq: seq } },
-      );
+      await this.seqs.raiseCounter(doc.thread_id, seq);
     }
   }
 
@@ -299,7 +267,7 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   /** The posts as documents, with the next seqs of the thread in their order. */
   private async sequence(threadId: string, posts: PendingPost[]): Promise<MessageDoc[]> {
     if (posts.length === 0) return [];
-    const first = await this.takeSeqs(threadId, posts[0]!.input.community_id, posts.length);
+    const first = await this.seqs.take(threadId, posts[0]!.input.community_id, posts.length);
     return posts.map(({ input, now, _id, digest }, i) => {
       const clientMsgId = input.client_msg_id ?? null;
       return {
@@ -321,72 +289,10 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
     });
   }
 
-  /**
-   * Reserves `count` seqs of the thread and returns the first. A thread without a counter yet
-   * (new, or last posted to before counters existed) gets one starting after its highest seq.
-   * Seqs reserved by a post that then fails are skipped, never reused: gaps are harmless.
-   */
-  private async takeSeqs(threadId: string, communityId: string, count: number): Promise<number> {
-    for (;;) {
-      const counter = await this.seqCounters.findOneAndUpdate(
-        { thread_id: threadId },
-        { $inc: { last_seq: count } },
-      );
-      if (counter) return counter.last_seq - count + 1;
-      const highest = await this.highestSeq(threadId);
-      try {
-        await this.seqCounters.insertOne({
-          _id: this.db.newId(),
-          thread_id: threadId,
-          community_id: communityId,
-          last_seq: highest + count,
-        });
-        return highest + 1;
-      } catch (error) {
-        // Another replica created it first: take from theirs.
-        if (!(error instanceof DuplicateKeyError)) throw error;
-      }
-    }
-  }
-
   /** The author's message posted with this idempotency key, if any. */
   async findByIdempotencyKey(author: string, key: string): Promise<Message | null> {
     const doc = await this.collection.findOne({ author, idempotency_key: key });
     return doc && toMessage(doc);
-  }
-
-  /**
-   * The highest seq the thread has used: its live messages, then the floor left by deletes, then
-   * its counter. In this order, against `delete` raising the floor before removing: a message
-   * deleted between the two reads is seen by one of them.
-   */
-  private async highestSeq(threadId: string, where: Filter = {}): Promise<number> {
-    const [last] = await this.collection.find(
-      { thread_id: threadId, ...where },
-      { sort: { seq: -1 }, limit: 1 },
-    );
-    const floor = await this.seqFloors.findOne({ thread_id: threadId });
-    const counter = await this.seqCounters.findOne({ thread_id: threadId });
-    return Math.max(last?.seq ?? 0, floor?.seq ?? 0, counter?.last_seq ?? 0);
-  }
-
-  /** Raises the thread's seq floor to `seq` (never lowers it). */
-  private async raiseSeqFloor(doc: MessageDoc): Promise<void> {
-    const filter = { thread_id: doc.thread_id };
-    const update = { $max: { seq: doc.seq } };
-    if (await this.seqFloors.findOneAndUpdate(filter, update)) return;
-    try {
-      await this.seqFloors.insertOne({
-        _id: this.db.newId(),
-        thread_id: doc.thread_id,
-        community_id: doc.community_id,
-        seq: doc.seq,
-      });
-    } catch (error) {
-      // Another delete in the thread created it first: raise theirs.
-      if (!(error instanceof DuplicateKeyError)) throw error;
-      await this.seqFloors.findOneAndUpdate(filter, update);
-    }
   }
 
   listOfThread(threadId: string, page: PageRequest): Promise<Page<Message>> {
@@ -424,26 +330,24 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
 
   /**
    * Deletes and returns the message; null if absent or another request deleted it first. Its seq
-   * is recorded as used first, so that it is never handed out again (see `highestSeq`).
+   * is recorded as used first, so that it is never handed out again (see `ThreadSeqs.highest`).
    */
   async delete(id: string): Promise<Message | null> {
     const doc = await this.collection.findOne({ _id: this.db.toId(id) });
     if (!doc) return null;
-    await this.raiseSeqFloor(doc);
+    await this.seqs.raiseFloor(doc);
     return this.deleteById(id);
   }
 
   async deleteAllOfThread(threadId: string): Promise<number> {
     const deleted = await this.collection.deleteMany({ thread_id: threadId });
-    await this.seqFloors.deleteMany({ thread_id: threadId });
-    await this.seqCounters.deleteMany({ thread_id: threadId });
+    await this.seqs.deleteAll({ thread_id: threadId });
     return deleted;
   }
 
   async deleteAllOfCommunity(communityId: string): Promise<number> {
     const deleted = await this.collection.deleteMany({ community_id: communityId });
-    await this.seqFloors.deleteMany({ community_id: communityId });
-    await this.seqCounters.deleteMany({ community_id: communityId });
+    await this.seqs.deleteAll({ community_id: communityId });
     return deleted;
   }
 
