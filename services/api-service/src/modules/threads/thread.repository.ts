@@ -1,5 +1,5 @@
 import type { Page, Thread } from '@communities/contracts';
-import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-db';
+import type { DbId, DocumentDb, Filter, IndexSpec, Update } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 import { KeyedBatches, type Settled } from '../../store/keyed-batches';
@@ -63,9 +63,15 @@ export function toThread(doc: ThreadDoc): Thread {
   };
 }
 
+/** A change to a thread's message count; a new message also moves last_activity to `at`. */
+interface CountChange {
+  delta: 1 | -1;
+  at?: Date;
+}
+
 export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
-  private readonly messageCounts = new KeyedBatches<Date, void>((id, times) =>
-    this.recordMessages(id, times),
+  private readonly messageCounts = new KeyedBatches<CountChange, void>((id, changes) =>
+    this.applyCounts(id, changes),
   );
 
   constructor(db: DocumentDb) {
@@ -124,27 +130,24 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
    * (one update per batch, never two at once on the thread's document).
    */
   recordMessage(id: string, at: Date): Promise<void> {
-    return this.messageCounts.submit(id, at);
-  }
-
-  private async recordMessages(id: string, times: Date[]): Promise<Settled<void>[]> {
-    const latest = new Date(Math.max(...times.map((time) => time.getTime())));
-    await this.collection.findOneAndUpdate(
-      { _id: this.db.toId(id) },
-      { $inc: { message_count: times.length }, $max: { last_activity: latest } },
-    );
-    return times.map(() => ({ ok: true, value: undefined }));
+    return this.messageCounts.submit(id, { delta: 1, at });
   }
 
   /**
    * Counts a deleted message. Only for a message that was really deleted; like member_count,
-   * the stored value is an exact sum that reads clamp at zero.
+   * the stored value is an exact sum that reads clamp at zero. Batched with the thread's new
+   * messages, for the same reason.
    */
-  async forgetMessage(id: string): Promise<void> {
-    await this.collection.findOneAndUpdate(
-      { _id: this.db.toId(id) },
-      { $inc: { message_count: -1 } },
-    );
+  forgetMessage(id: string): Promise<void> {
+    return this.messageCounts.submit(id, { delta: -1 });
+  }
+
+  private async applyCounts(id: string, changes: CountChange[]): Promise<Settled<void>[]> {
+    const times = changes.flatMap((change) => (change.at ? [change.at.getTime()] : []));
+    const update: Update = { $inc: { message_count: changes.reduce((n, c) => n + c.delta, 0) } };
+    if (times.length > 0) update.$max = { last_activity: new Date(Math.max(...times)) };
+    await this.collection.findOneAndUpdate({ _id: this.db.toId(id) }, update);
+    return changes.map(() => ({ ok: true, value: undefined }));
   }
 
   async delete(id: string): Promise<boolean> {
