@@ -38,7 +38,7 @@ export async function grantFor(memberId: string, channel: string): Promise<strin
     memberId,
     channel: channel as GrantableChannel,
     communityId: BENCH_COMMUNITY_ID,
-    membershipBound: false,
+    basis: { accessEpoch: 'bench' },
   });
   return issued.token;
 }

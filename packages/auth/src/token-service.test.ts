@@ -6,6 +6,7 @@ import { TokenError, TokenService, type TokenServiceOptions } from './token-serv
 const MEMBER = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER = 'bbbbbbbbbbbbbbbbbbbbbbbb';
 const COMMUNITY = 'cccccccccccccccccccccccc';
+const MEMBERSHIP = 'eeeeeeeeeeeeeeeeeeeeeeee';
 const THREAD_CHANNEL = 'thread:dddddddddddddddddddddddd';
 const NOW = Date.parse('2030-01-01T00:00:00Z');
 const SECRET = 's'.repeat(40);
@@ -25,7 +26,7 @@ const grantFor = (memberId = MEMBER, channel = THREAD_CHANNEL as `thread:${strin
   memberId,
   channel,
   communityId: COMMUNITY,
-  membershipBound: true,
+  basis: { membershipId: MEMBERSHIP },
 });
 
 async function refusal(promise: Promise<unknown>): Promise<TokenError> {

@@ -72,10 +72,15 @@ export class TokenService {
     memberId: string;
     channel: GrantableChannel;
     communityId: string;
-    membershipBound: boolean;
+    /** What the access rests on: the membership (a private community) or the access epoch. */
+    basis: { membershipId: string } | { accessEpoch: string };
   }): Promise<IssuedToken> {
+    const basis =
+      'membershipId' in grant.basis
+        ? { mb: true, mid: grant.basis.membershipId }
+        : { mb: false, ae: grant.basis.accessEpoch };
     return this.sign(
-      { ch: grant.channel, cid: grant.communityId, mb: grant.membershipBound },
+      { ch: grant.channel, cid: grant.communityId, ...basis },
       grant.memberId,
       GRANT_TOKEN_TYPE,
       GRANT_TOKEN_AUDIENCE,

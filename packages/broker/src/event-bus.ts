@@ -54,6 +54,8 @@ export interface EventPublisher {
    * channel's history atomically with the publish: the payload is its JSON with `"seq"` and
    * `"epoch"` appended (any `seq`/`epoch` already on `event` is replaced), and the call resolves
    * with them. Ephemeral events are published as they are, kept nowhere, and resolve undefined.
+   * An `access_revoked` event's `revocationEntries` are written to the revocation register in
+   * the same step, before any subscriber can receive it.
    * A rejected publish may still have been applied (e.g. a reply lost in a timeout); a retry then
    * publishes the event again under a new seq, so consumers dedupe on the event's `id`.
    */
@@ -85,7 +87,19 @@ export interface EventSubscriber {
   unsubscribe(channel: string): Promise<void>;
 }
 
-export interface EventBus extends EventPublisher, EventSubscriber, EventHistory {
+/**
+ * The revocation register (see `revocationEntries` in contracts): written by `publish` itself,
+ * atomically with each `access_revoked` event, so every subscriber that hears of a revocation,
+ * and everyone who asks later (a gateway that missed it or restarted), finds it recorded. Entries
+ * live REVOCATION_TTL_SECONDS.
+ */
+export interface RevocationRegister {
+  /** The register's value for each key, undefined where none. Rejects when the broker cannot answer. */
+  readRevocations(keys: readonly string[]): Promise<(number | undefined)[]>;
+}
+
+export interface EventBus
+  extends EventPublisher, EventSubscriber, EventHistory, RevocationRegister {
   /** For readiness probes: true while the broker connections are usable. */
   ready(): boolean;
   /** Drops every subscription and closes the connections; publish, position and history reject afterwards. */

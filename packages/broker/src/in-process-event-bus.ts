@@ -1,4 +1,4 @@
-import { type DomainEvent } from '@communities/contracts';
+import { type DomainEvent, REVOCATION_TTL_SECONDS } from '@communities/contracts';
 import {
   type BusLogger,
   type ChannelHistory,
@@ -11,6 +11,7 @@ import {
   deliverSafely,
 } from './event-bus';
 import { InProcessHistory } from './in-process-history';
+import { entriesToRecord, InProcessRevocations } from './revocation-register';
 import { eventJson, historyOptions, isDurable } from './sequencing';
 
 export interface InProcessHubOptions {
@@ -29,18 +30,22 @@ export class InProcessHub {
   private readonly subscribers = new Map<string, Set<InProcessEventBus>>();
   /** Like the Redis keys: shared by every bus on the hub, so seqs are per channel, not per bus. */
   readonly history: InProcessHistory;
+  readonly revocations: InProcessRevocations;
 
   constructor(options: InProcessHubOptions = {}) {
-    this.history = new InProcessHistory(
-      historyOptions(options.history),
-      options.now ?? (() => Date.now()),
-    );
+    const now = options.now ?? (() => Date.now());
+    this.history = new InProcessHistory(historyOptions(options.history), now);
+    this.revocations = new InProcessRevocations(REVOCATION_TTL_SECONDS * 1000, now);
   }
 
-  /** Numbers, appends and routes in one synchronous step: delivery order is seq order. */
-  publishDurable(channel: string, json: string): Sequenced {
-    const { seq, epoch, payload } = this.history.append(channel, json);
-    this.publish(channel, payload);
+  /**
+   * Records the event's revocations, numbers, appends and routes in one synchronous step:
+   * delivery order is seq order, and a revocation is in the register before anyone hears of it.
+   */
+  publishDurable(event: DomainEvent, json: string): Sequenced {
+    this.revocations.record(entriesToRecord(event));
+    const { seq, epoch, payload } = this.history.append(event.channel, json);
+    this.publish(event.channel, payload);
     return { seq, epoch };
   }
 
@@ -93,7 +98,7 @@ export class InProcessEventBus implements EventBus {
       return Promise.reject(new PublishError('event bus is closed', event.channel));
     }
     const json = eventJson(event);
-    if (isDurable(event)) return Promise.resolve(this.hub.publishDurable(event.channel, json));
+    if (isDurable(event)) return Promise.resolve(this.hub.publishDurable(event, json));
     this.hub.publish(event.channel, json);
     return Promise.resolve(undefined);
   }
@@ -107,6 +112,11 @@ export class InProcessEventBus implements EventBus {
     if (this.closed) return Promise.reject(new Error('event bus is closed'));
     // The executor turns a bad afterSeq's RangeError into a rejection, as on Redis.
     return new Promise((resolve) => resolve(this.hub.history.history(channel, afterSeq)));
+  }
+
+  readRevocations(keys: readonly string[]): Promise<(number | undefined)[]> {
+    if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    return Promise.resolve(this.hub.revocations.readAll(keys));
   }
 
   subscribe(channel: string, handler: MessageHandler): Promise<void> {

@@ -9,8 +9,10 @@ export {
   type HistoryOptions,
   type MessageHandler,
   PublishError,
+  type RevocationRegister,
   type Sequenced,
 } from './event-bus';
+export { REDIS_REVOCATION_PREFIX } from './revocation-register';
 export { InProcessEventBus, InProcessHub, type InProcessHubOptions } from './in-process-event-bus';
 export { RedisEventBus, type RedisEventBusOptions } from './redis-event-bus';
 export { redisHistoryKeys } from './redis-history';

@@ -13,6 +13,7 @@ import {
 } from './event-bus';
 import { closeRedisConnection, openRedisConnection } from './redis-connection';
 import { RedisHistory } from './redis-history';
+import { entriesToRecord } from './revocation-register';
 import { eventJson, historyOptions, isDurable } from './sequencing';
 
 export interface RedisEventBusOptions {
@@ -63,13 +64,18 @@ export class RedisEventBus implements EventBus {
     this.historyStore = new RedisHistory(this.publisher, historyOptions(options.history));
   }
 
-  /** Durable: one EVALSHA (sequence + append + PUBLISH). Ephemeral: one plain PUBLISH. */
+  /**
+   * Durable: one EVALSHA (revocations recorded + sequence + append + PUBLISH). Ephemeral: one
+   * plain PUBLISH.
+   */
   async publish(event: DomainEvent): Promise<Sequenced | undefined> {
     const channel = event.channel;
     if (this.closing) throw new PublishError('event bus is closed', channel);
     const json = eventJson(event);
     try {
-      if (isDurable(event)) return await this.historyStore.publish(channel, json);
+      if (isDurable(event)) {
+        return await this.historyStore.publish(channel, json, entriesToRecord(event));
+      }
       await this.publisher.publish(channel, json);
       return undefined;
     } catch (error) {
@@ -86,6 +92,11 @@ export class RedisEventBus implements EventBus {
   history(channel: string, afterSeq: number): Promise<ChannelHistory> {
     if (this.closing) return Promise.reject(new Error('event bus is closed'));
     return this.historyStore.history(channel, afterSeq);
+  }
+
+  readRevocations(keys: readonly string[]): Promise<(number | undefined)[]> {
+    if (this.closing) return Promise.reject(new Error('event bus is closed'));
+    return this.historyStore.readRevocations(keys);
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<void> {

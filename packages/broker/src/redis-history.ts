@@ -1,3 +1,4 @@
+import { REVOCATION_TTL_SECONDS, type RevocationEntry } from '@communities/contracts';
 import { type Redis } from 'ioredis';
 import {
   type ChannelHistory,
@@ -5,6 +6,7 @@ import {
   type HistoryOptions,
   type Sequenced,
 } from './event-bus';
+import { REDIS_REVOCATION_PREFIX } from './revocation-register';
 import { checkAfterSeq, newEpoch } from './sequencing';
 
 /**
@@ -17,12 +19,20 @@ export function redisHistoryKeys(channel: string): [seq: string, epoch: string, 
 }
 
 /**
- * KEYS: seq counter, epoch, history stream. ARGV: channel, event JSON (an object: ends in `}`),
- * a fresh epoch, maxEvents, ttlSeconds. Returns {seq, epoch}. A script runs alone on the server,
- * so numbering, appending and publishing are one step: live order is seq order, and history and
- * live carry the same bytes.
+ * KEYS: seq counter, epoch, history stream, then any revocation register keys. ARGV: channel,
+ * event JSON (an object: ends in `}`), a fresh epoch, maxEvents, ttlSeconds, the register's
+ * ttlSeconds, then one value per register key. Returns {seq, epoch}. A script runs alone on the
+ * server, so recording revocations, numbering, appending and publishing are one step: live order
+ * is seq order, history and live carry the same bytes, and a revocation is in the register
+ * before any subscriber hears of it.
  */
 const PUBLISH_DURABLE_LUA = `
+for i = 4, #KEYS do
+  local value = tonumber(ARGV[i + 3])
+  local current = tonumber(redis.call('GET', KEYS[i]))
+  if current ~= nil and current > value then value = current end
+  redis.call('SET', KEYS[i], value, 'EX', ARGV[6])
+end
 local seq = redis.call('INCR', KEYS[1])
 local epoch = redis.call('GET', KEYS[2])
 if seq == 1 or not epoch then
@@ -48,7 +58,10 @@ return {seq, epoch}
 
 /** The command `defineCommand` adds; ioredis sends EVALSHA (EVAL once per new connection). */
 interface WithPublishDurable {
-  publishDurable(...keysThenArgv: string[]): Promise<[seq: number, epoch: string]>;
+  publishDurable(
+    numberOfKeys: number,
+    ...keysThenArgv: string[]
+  ): Promise<[seq: number, epoch: string]>;
 }
 
 /** The Redis side of `EventPublisher.publish` for durable events, and of `EventHistory`. */
@@ -58,23 +71,38 @@ export class RedisHistory {
   private readonly ttlSeconds: string;
 
   constructor(redis: Redis, options: HistoryOptions) {
-    redis.defineCommand('publishDurable', { numberOfKeys: 3, lua: PUBLISH_DURABLE_LUA });
+    // No fixed numberOfKeys: an access event adds its register keys.
+    redis.defineCommand('publishDurable', { lua: PUBLISH_DURABLE_LUA });
     this.redis = redis as Redis & WithPublishDurable;
     this.maxEvents = String(options.maxEvents);
     this.ttlSeconds = String(options.ttlSeconds);
   }
 
-  /** One round trip: numbers, appends and publishes `json` on `channel`. */
-  async publish(channel: string, json: string): Promise<Sequenced> {
+  /** One round trip: records `revocations`, numbers, appends and publishes `json` on `channel`. */
+  async publish(
+    channel: string,
+    json: string,
+    revocations: readonly RevocationEntry[] = [],
+  ): Promise<Sequenced> {
     const [seq, epoch] = await this.redis.publishDurable(
+      3 + revocations.length,
       ...redisHistoryKeys(channel),
+      ...revocations.map(({ key }) => REDIS_REVOCATION_PREFIX + key),
       channel,
       json,
       newEpoch(),
       this.maxEvents,
       this.ttlSeconds,
+      String(REVOCATION_TTL_SECONDS),
+      ...revocations.map(({ value }) => String(value)),
     );
     return { seq, epoch };
+  }
+
+  async readRevocations(keys: readonly string[]): Promise<(number | undefined)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.redis.mget(...keys.map((key) => REDIS_REVOCATION_PREFIX + key));
+    return values.map((value) => (value === null ? undefined : Number(value)));
   }
 
   async position(channel: string): Promise<ChannelPosition> {

@@ -1,6 +1,7 @@
 import { type HistoryOptions, type EventBus } from '@communities/broker';
 import { eventually } from '@communities/test-support';
 import { historyContract } from './history.contract';
+import { revocationRegisterContract } from './revocation-register.contract';
 import { newId, recorder, threadEvent, typingEvent } from './support/events';
 
 /** A publisher and a subscriber; the same instance in one process, two processes' worth on Redis. */
@@ -142,5 +143,9 @@ export function eventBusContract(makePair: MakePair): void {
 
   describe('history', () => {
     historyContract(makePair);
+  });
+
+  describe('revocation register', () => {
+    revocationRegisterContract(makePair);
   });
 }

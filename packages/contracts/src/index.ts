@@ -4,6 +4,7 @@ export * from './channels';
 export * from './http/pagination';
 export * from './http/auth';
 export * from './auth/claims';
+export * from './auth/revocations';
 export * from './http/params';
 export * from './http/member';
 export * from './http/community';

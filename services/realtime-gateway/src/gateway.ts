@@ -10,6 +10,7 @@ import { buildAsyncApiDocument } from './asyncapi/asyncapi-document';
 import { Authenticator } from './auth/authenticator';
 import { GrantVerifier } from './auth/grant-verifier';
 import { createOriginPolicy } from './auth/origin-policy';
+import { RevocationCheck } from './auth/revocation-check';
 import { RevocationList } from './auth/revocation-list';
 import { tokenVerifierFor } from './auth/token-verifier';
 import { type GatewayConfig } from './config';
@@ -133,13 +134,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     maxBufferedBytes: config.maxBufferedBytes,
   });
   const revocations = new RevocationList();
-  const authenticator = new Authenticator(tokens, revocations);
+  const revocationCheck = new RevocationCheck(bus, revocations);
+  const authenticator = new Authenticator(tokens, revocationCheck);
   const actions = new ActionHandler({
     registry,
     joiner: new ChannelJoiner({ registry, bus, catchUps, metrics, logger: deps.logger }),
     bus,
     origins,
-    grants: new GrantVerifier(tokens, revocations),
+    grants: new GrantVerifier(tokens, revocationCheck),
   });
   const rateLimit = config.actionRateLimit
     ? new ActionRateLimit(config.actionRateLimit)

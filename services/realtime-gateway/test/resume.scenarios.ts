@@ -1,4 +1,5 @@
 import { type EventBus, type HistoryOptions, type Sequenced } from '@communities/broker';
+import { createEvent } from '@communities/contracts';
 import { eventually } from '@communities/test-support';
 import { accessToken, joinCommunity, joinThread } from './support/auth';
 import { memberJoinedEvent, newId, newMessageEvent } from './support/events';
@@ -78,6 +79,51 @@ export function resumeScenarios(makeBackend: (history: Partial<HistoryOptions>) 
     // Every event after the ack has a greater seq.
     expect(seqsOn(bob, channel)).toEqual([4]);
     expect(seqsOn(alice, channel)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('replays deleted messages as their deletion and edited ones as they read now, to a newcomer', async () => {
+    const [thread, newcomerId] = [newId(), newId()];
+    const channel = `thread:${thread}`;
+    const [kept, edited, deleted] = [
+      newMessageEvent(thread, 'kept'),
+      newMessageEvent(thread, 'original text'),
+      newMessageEvent(thread, 'removed by a moderator'),
+    ];
+    for (const event of [kept, edited, deleted]) await api.publish(event);
+    const message = (event: typeof kept) =>
+      (event.type === 'new_message' ? event.data.message : undefined)!;
+    const now = new Date().toISOString();
+    const edit = createEvent('message_updated', {
+      message: { ...message(edited), content: 'edited text', is_edited: true, edited_at: now },
+    });
+    await api.publish(edit);
+    await api.publish(
+      createEvent('message_deleted', { message_id: message(deleted).id, thread_id: thread }),
+    );
+
+    // Someone who joins afterwards, asking for everything from the start.
+    const newcomer = await connect(newcomerId);
+    await newcomer.ack({ ...(await joinThread(newcomerId, thread)), last_seq: 0 });
+    const replayed = newcomer.eventsOn(channel);
+    expect(replayed.map((event) => [event.seq, event.type])).toEqual([
+      [1, 'new_message'],
+      [2, 'new_message'],
+      [3, 'message_deleted'],
+      [4, 'message_updated'],
+      [5, 'message_deleted'],
+    ]);
+    const text = JSON.stringify(replayed);
+    expect(text).not.toContain('original text');
+    expect(text).not.toContain('removed by a moderator');
+    expect(replayed[1]).toMatchObject({
+      id: edited.id,
+      data: { message: { content: 'edited text' } },
+    });
+    expect(replayed[2]).toMatchObject({
+      id: deleted.id,
+      data: { message_id: message(deleted).id, thread_id: thread },
+    });
+    expect(replayed[0]).toMatchObject({ id: kept.id, data: { message: { content: 'kept' } } });
   });
 
   it('replays exactly the missed events in order before the ack, then continues live', async () => {

@@ -64,14 +64,18 @@ export function revocationScenarios(makeBackend: () => Backend): void {
 
   it('ends a removed member’s subscriptions to a private community and its threads', async () => {
     const [community, thread, otherThread] = [newId(), newId(), newId()];
-    const [leaverId, stayerId] = [newId(), newId()];
+    const [leaverId, stayerId, leaverMembership] = [newId(), newId(), newId()];
     const [leaver, stayer] = [await connect(a, leaverId), await connect(a, stayerId)];
-    const privately = { communityId: community, membershipBound: true };
     for (const [client, id] of [
       [leaver, leaverId],
       [stayer, stayerId],
     ] as const) {
-      await client.ack(await joinCommunity(id, community, { membershipBound: true }));
+      const privately = {
+        communityId: community,
+        membershipBound: true,
+        ...(id === leaverId && { membershipId: leaverMembership }),
+      };
+      await client.ack(await joinCommunity(id, community, privately));
       await client.ack(await joinThread(id, thread, privately));
     }
     await leaver.ack(await joinThread(leaverId, otherThread, { membershipBound: true }));
@@ -81,6 +85,7 @@ export function revocationScenarios(makeBackend: () => Backend): void {
         scope: 'membership',
         community_id: community,
         member_id: leaverId,
+        membership_id: leaverMembership,
         reason: 'removed',
       }),
       leaver,
@@ -107,25 +112,139 @@ export function revocationScenarios(makeBackend: () => Backend): void {
     expect(leaver.frames.some((frame) => frame.type === 'access_revoked')).toBe(false);
   });
 
-  it('refuses a grant issued before the membership ended, but not a newer one', async () => {
-    const [community, memberId] = [newId(), newId()];
+  it('refuses a grant issued in the same second as the membership ended, on every gateway', async () => {
+    const [community, memberId, membershipId] = [newId(), newId(), newId()];
     const member = await connect(b, memberId);
-    const issuedEarlier = { membershipBound: true, issuedAt: Date.now() - 5000 };
-    const staleJoin = await joinCommunity(memberId, community, issuedEarlier);
-    await member.ack(staleJoin);
+    const onMembership = { membershipBound: true, membershipId };
+    const join = await joinCommunity(memberId, community, onMembership);
+    await member.ack(join);
+    const issuedNow = await joinThread(memberId, newId(), {
+      ...onMembership,
+      communityId: community,
+    });
     await publishAndAwaitRevoked(
       accessRevokedEvent({
         scope: 'membership',
         community_id: community,
         member_id: memberId,
+        membership_id: membershipId,
         reason: 'left',
       }),
       member,
       [`community:${community}`],
     );
-    expect(await member.request(staleJoin)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
-    // Rejoined since (the api-service would only then issue a new grant): accepted.
+    const elsewhere = await connect(a, memberId);
+    for (const [client, action] of [
+      [member, join],
+      [member, issuedNow],
+      [elsewhere, join],
+    ] as const) {
+      expect(await client.request(action)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    }
+    // Rejoined since: a new membership, so the api-service's new grant rests on a new id.
     await member.ack(await joinCommunity(memberId, community, { membershipBound: true }));
+  });
+
+  it('refuses, in the same second, the public grants of a community that turned private', async () => {
+    const [community, outsiderId] = [newId(), newId()];
+    const outsider = await connect(a, outsiderId);
+    const publicJoin = await joinCommunity(outsiderId, community, { accessEpoch: 'before' });
+    await outsider.ack(publicJoin);
+    await publishAndAwaitRevoked(
+      accessRevokedEvent({
+        scope: 'community',
+        community_id: community,
+        reason: 'became_private',
+        access_epoch: 'before',
+      }),
+      outsider,
+      [`community:${community}`],
+    );
+    expect(await outsider.request(publicJoin)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    const onB = await connect(b, outsiderId);
+    expect(await onB.request(publicJoin)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    // Public again later: a new epoch, whose grants join.
+    await outsider.ack(await joinCommunity(outsiderId, community, { accessEpoch: 'after' }));
+  });
+
+  it('ends a deleted thread’s subscriptions and refuses its grants, leaving its community', async () => {
+    const [community, thread, memberId] = [newId(), newId(), newId()];
+    const member = await connect(a, memberId);
+    const inCommunity = { communityId: community };
+    const threadJoin = await joinThread(memberId, thread, inCommunity);
+    await member.ack(await joinCommunity(memberId, community));
+    await member.ack(threadJoin);
+    await publishAndAwaitRevoked(
+      accessRevokedEvent({
+        scope: 'thread',
+        thread_id: thread,
+        community_id: community,
+        reason: 'deleted',
+      }),
+      member,
+      [`thread:${thread}`],
+    );
+    expect(member.frames.find(revokedFrame(`thread:${thread}`))).toMatchObject({
+      reason: 'deleted',
+    });
+    expect(await member.request(threadJoin)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    const stillThere = memberJoinedEvent(community);
+    await api.publish(stillThere);
+    await member.waitFor((frame) => frame.id === stillThere.id);
+  });
+
+  it('refuses every grant of a deleted community, its threads’ included', async () => {
+    const [community, thread, memberId] = [newId(), newId(), newId()];
+    const member = await connect(b, memberId);
+    const grants = [
+      await joinCommunity(memberId, community),
+      await joinThread(memberId, thread, { communityId: community, membershipBound: true }),
+    ];
+    await api.publish(
+      accessRevokedEvent({ scope: 'community', community_id: community, reason: 'deleted' }),
+    );
+    await eventually(async () => {
+      const answer = await member.request(grants[0]!);
+      return answer.type === 'error';
+    });
+    for (const join of grants) {
+      expect(await member.request(join)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    }
+  });
+
+  it('refuses, after a gateway restart, what was revoked before it started', async () => {
+    const [memberId, community, membershipId] = [newId(), newId(), newId()];
+    const oldToken = await accessToken(memberId);
+    const staleJoin = await joinCommunity(memberId, community, {
+      membershipBound: true,
+      membershipId,
+    });
+    await api.publish(
+      accessRevokedEvent({
+        scope: 'membership',
+        community_id: community,
+        member_id: memberId,
+        membership_id: membershipId,
+        reason: 'removed',
+      }),
+    );
+    await api.publish(
+      accessRevokedEvent({
+        scope: 'member',
+        member_id: memberId,
+        reason: 'deactivated',
+        token_version: 1,
+      }),
+    );
+    // A gateway that was not running when both were published: it knows them from the register.
+    await b.gateway.stop();
+    b = await startGateway(backend.openBus());
+    const refusal = await TestClient.refusal(b.port, memberId, {
+      headers: { authorization: `Bearer ${oldToken}` },
+    });
+    expect(refusal.status).toBe(401);
+    const member = await connect(b, memberId, await accessToken(memberId, { tokenVersion: 1 }));
+    expect(await member.request(staleJoin)).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
   });
 
   it('keeps a leaving member’s subscriptions to a public community', async () => {
@@ -137,6 +256,7 @@ export function revocationScenarios(makeBackend: () => Backend): void {
         scope: 'membership',
         community_id: community,
         member_id: memberId,
+        membership_id: newId(),
         reason: 'left',
       }),
     );
@@ -163,6 +283,7 @@ export function revocationScenarios(makeBackend: () => Backend): void {
       scope: 'community',
       community_id: community,
       reason: 'became_private',
+      access_epoch: 'initial',
     });
     const channels = [`community:${community}`, `thread:${thread}`];
     expect(await publishAndAwaitRevoked(event, clientA, channels)).toBeLessThan(

@@ -28,6 +28,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { storeEnv, type StoreEnv } from './support/backends';
+import { exactRevocationScenarios } from './support/exact-revocation.scenarios';
 import { isNewMessage, joinCommunity, joinThread, messageContentsOn } from './support/realtime';
 import {
   NO_RATE_LIMITS_ENV,
@@ -318,6 +319,10 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
         expect(created).toEqual(envelope('community_created', GLOBAL_CHANNEL, { community }));
       }
     });
+  });
+
+  describe('exact revocation across processes', () => {
+    exactRevocationScenarios(() => ({ rest, gatewayPorts: [a.port, b.port] }));
   });
 
   describe('access control across processes', () => {

@@ -20,6 +20,7 @@ import {
 } from '@communities/test-support';
 import { pino } from 'pino';
 import { mongoStoreEnv, type StoreEnv } from './support/backends';
+import { exactRevocationScenarios } from './support/exact-revocation.scenarios';
 import { isNewMessage, joinThread } from './support/realtime';
 import { NO_RATE_LIMITS_ENV, RestClient, TEST_AUTH_ENV } from './support/rest-client';
 
@@ -129,6 +130,10 @@ async function expectDataSurvivesRestart(
 describe('standalone: REST, docs and WebSocket on one port', () => {
   const fixture = standaloneFixture();
   const { state } = fixture;
+
+  describe('exact revocation, on the in-process broker', () => {
+    exactRevocationScenarios(() => ({ rest: state.rest, gatewayPorts: [state.port] }));
+  });
 
   it('uses the embedded store and the in-process broker when no backend is configured', () => {
     expect(state.standalone.api.db.kind).toBe('embedded');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessEpoch } from '../auth/claims';
 import { ObjectIdString } from '../ids';
 import { Community } from '../http/community';
 import { Message } from '../http/message';
@@ -32,9 +33,14 @@ export const CommunityDeletedData = z.strictObject({ community_id: ObjectIdStrin
  * Internal, on `gateway:access`: what a gateway must stop delivering, decided by the api-service.
  * - `member`: the member's sessions end (deactivated, password changed); their sockets close.
  * - `membership`: the member left or was removed from a private community; their subscriptions
- *   to it and its threads end.
+ *   to it and its threads end, and no grant issued on that membership joins again.
  * - `community`: every subscription to the community and its threads ends (it turned private or
- *   was deleted); members ask for new grants.
+ *   was deleted); members ask for new grants. Turning private revokes the public grants of the
+ *   epoch that ended; a deletion revokes every grant of the community.
+ * - `thread`: the thread was deleted; its subscriptions and grants end.
+ *
+ * The broker records each one in the revocation register (see `revocationEntries`) atomically
+ * with publishing it, so a gateway that missed the event, or started after it, still refuses.
  */
 export const AccessRevokedData = z.discriminatedUnion('scope', [
   z.strictObject({
@@ -51,12 +57,22 @@ export const AccessRevokedData = z.discriminatedUnion('scope', [
     scope: z.literal('membership'),
     community_id: ObjectIdString,
     member_id: ObjectIdString,
+    membership_id: ObjectIdString.describe('the membership that ended (grants name it as `mid`)'),
     reason: z.enum(['left', 'removed']),
   }),
   z.strictObject({
     scope: z.literal('community'),
     community_id: ObjectIdString,
     reason: z.enum(['became_private', 'deleted']),
+    access_epoch: AccessEpoch.optional().describe(
+      'with `became_private`: the public epoch that ended (grants name it as `ae`)',
+    ),
+  }),
+  z.strictObject({
+    scope: z.literal('thread'),
+    thread_id: ObjectIdString,
+    community_id: ObjectIdString,
+    reason: z.literal('deleted'),
   }),
 ]);
 export type AccessRevokedData = z.infer<typeof AccessRevokedData>;

@@ -87,6 +87,25 @@ export class CommunityAccess {
     return found;
   }
 
+  /**
+   * What a subscription grant for this community rests on, from one read of the community: its
+   * public epoch, or (private) the viewer's membership; `notFound` when the community is gone, or
+   * went private and the viewer is no member. Read after `viewable`, so a change in between ends
+   * in either a refusal here or a grant the change's revocation covers.
+   */
+  async grantBasis(
+    communityId: string,
+    viewer: Actor,
+    notFound: () => AppError = () => communityNotFound(communityId),
+  ): Promise<{ membershipId: string } | { accessEpoch: string }> {
+    const basis = await this.repos.communities.accessBasis(communityId);
+    if (!basis) throw notFound();
+    if (basis.is_public) return { accessEpoch: basis.access_epoch };
+    const membership = await this.repos.memberships.find(communityId, viewer.id);
+    if (!membership) throw notFound();
+    return { membershipId: membership.id };
+  }
+
   /** The private communities the viewer does not belong to (what reads must leave out). */
   async hiddenCommunityIds(viewer: Actor | undefined): Promise<string[]> {
     const [privateIds, mine] = await Promise.all([

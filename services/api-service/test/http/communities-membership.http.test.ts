@@ -263,6 +263,7 @@ describe.each(storeKinds())('community membership API (%s store)', (kind) => {
             scope: 'membership',
             community_id: community.id,
             member_id: guest.id,
+            membership_id: expect.stringMatching(/^[0-9a-f]{24}$/),
             reason: 'left',
           },
         }),

@@ -384,7 +384,12 @@ describe.each(storeKinds())('communities API (%s store)', (kind) => {
         expect.objectContaining({ type: 'community_updated' }),
         expect.objectContaining({
           type: 'access_revoked',
-          data: { scope: 'community', community_id: community.id, reason: 'became_private' },
+          data: {
+            scope: 'community',
+            community_id: community.id,
+            reason: 'became_private',
+            access_epoch: expect.any(String),
+          },
         }),
       ]);
       expectError(

@@ -516,6 +516,7 @@ describe.each(storeKinds())('private communities (%s store)', (kind) => {
             scope: 'membership',
             community_id: community.id,
             member_id: member.id,
+            membership_id: expect.stringMatching(/^[0-9a-f]{24}$/),
             reason: 'removed',
           },
         ]);
@@ -577,7 +578,13 @@ describe.each(storeKinds())('private communities (%s store)', (kind) => {
           'COMMUNITY_NOT_FOUND',
         );
         expect(revocations(takeEvents(h))).toEqual([
-          { scope: 'membership', community_id: community.id, member_id: member.id, reason: 'left' },
+          {
+            scope: 'membership',
+            community_id: community.id,
+            member_id: member.id,
+            membership_id: expect.stringMatching(/^[0-9a-f]{24}$/),
+            reason: 'left',
+          },
         ]);
       });
 
@@ -633,7 +640,12 @@ describe.each(storeKinds())('private communities (%s store)', (kind) => {
         const events = takeEvents(h);
         expect(events.map((e) => e.type)).toEqual(['community_updated', 'access_revoked']);
         expect(revocations(events)).toEqual([
-          { scope: 'community', community_id: community.id, reason: 'became_private' },
+          {
+            scope: 'community',
+            community_id: community.id,
+            reason: 'became_private',
+            access_epoch: expect.any(String),
+          },
         ]);
       });
 

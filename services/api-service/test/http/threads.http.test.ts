@@ -394,7 +394,7 @@ describe.each(storeKinds())('threads API (%s store)', (kind) => {
   });
 
   describe('DELETE /api/threads/:id', () => {
-    it('removes the thread and its messages, and publishes thread_deleted', async () => {
+    it('removes the thread and its messages, publishes thread_deleted and revokes its grants', async () => {
       const { owner, community, thread } = await seedThread(h.app);
       const kept = await createThread(h.app, community.id, owner.id);
       const gone = [
@@ -431,6 +431,15 @@ describe.each(storeKinds())('threads API (%s store)', (kind) => {
           type: 'thread_deleted',
           channel: `community:${community.id}`,
           data: { thread_id: thread.id, community_id: community.id },
+        }),
+        expect.objectContaining({
+          type: 'access_revoked',
+          data: {
+            scope: 'thread',
+            thread_id: thread.id,
+            community_id: community.id,
+            reason: 'deleted',
+          },
         }),
       ]);
     });

@@ -1,6 +1,8 @@
 import { TokenService, parseSigningKeys } from '@communities/auth';
-import { TOKEN_ISSUER_DEFAULT } from '@communities/contracts';
+import { type RevocationRegister } from '@communities/broker';
+import { TOKEN_ISSUER_DEFAULT, revocationKeys } from '@communities/contracts';
 import { Authenticator } from './authenticator';
+import { RevocationCheck } from './revocation-check';
 import { RevocationList } from './revocation-list';
 
 const MEMBER = 'aaaaaaaaaaaaaaaaaaaaaaaa';
@@ -16,7 +18,20 @@ function setup() {
       now: () => now,
     });
   const revocations = new RevocationList(60_000, 100, () => NOW);
-  return { tokens, revocations, authenticator: new Authenticator(tokens(), revocations) };
+  /** The broker's register, as seen from this gateway: what other gateways heard of too. */
+  const register = new Map<string, number>();
+  let registerDown = false;
+  const reader: RevocationRegister = {
+    readRevocations: (keys) =>
+      registerDown
+        ? Promise.reject(new Error('connection lost'))
+        : Promise.resolve(keys.map((key) => register.get(key))),
+  };
+  const authenticator = new Authenticator(tokens(), new RevocationCheck(reader, revocations));
+  const failRegister = () => {
+    registerDown = true;
+  };
+  return { tokens, revocations, register, failRegister, authenticator };
 }
 
 describe('Authenticator', () => {
@@ -47,10 +62,29 @@ describe('Authenticator', () => {
     const { token } = await tokens(NOW - 10_000).signAccess(MEMBER, 0);
     const { token: replacement } = await tokens().signAccess(MEMBER, 1);
     await expect(authenticator.authenticate(token, MEMBER)).resolves.toBeDefined();
-    revocations.revokeMember(MEMBER, 1);
+    revocations.record([{ key: revocationKeys.member(MEMBER), value: 1 }]);
     await expect(authenticator.authenticate(replacement, MEMBER)).resolves.toBeDefined();
     await expect(authenticator.authenticate(token, MEMBER)).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
+    });
+  });
+
+  it('refuses a token the register revoked though this gateway never heard of it (a restart)', async () => {
+    const { tokens, register, authenticator } = setup();
+    const { token } = await tokens().signAccess(MEMBER, 2);
+    register.set(revocationKeys.member(MEMBER), 3);
+    await expect(authenticator.authenticate(token, MEMBER)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'session revoked; log in again',
+    });
+  });
+
+  it('fails closed, as SERVICE_UNAVAILABLE, while the register cannot be read', async () => {
+    const { tokens, failRegister, authenticator } = setup();
+    const { token } = await tokens().signAccess(MEMBER, 0);
+    failRegister();
+    await expect(authenticator.authenticate(token, MEMBER)).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
     });
   });
 

@@ -1,110 +1,73 @@
-import { type AccessClaims, type GrantClaims } from '@communities/contracts';
+import {
+  type AccessClaims,
+  type GrantClaims,
+  type RevocationEntry,
+  REVOCATION_TTL_SECONDS,
+  grantRevocationKeys,
+  isAccessTokenRevoked,
+  revocationKeys,
+} from '@communities/contracts';
+
+/** Per gateway, so a flood of revocations cannot grow the mirror without bound. */
+export const MAX_LOCAL_REVOCATIONS = 200_000;
 
 /**
- * How long a revocation is remembered: longer than any token it must refuse. Access tokens live at
- * most 24 h (the api-service's AUTH_ACCESS_TTL_SECONDS maximum); grants far less.
- */
-export const REVOCATION_MEMORY_MS = 24 * 60 * 60 * 1000;
-/** Per kind, so a flood of one kind (members leaving communities) cannot evict another. */
-export const MAX_REVOCATIONS_PER_KIND = 100_000;
-
-/**
- * Remembers `access_revoked` events so that tokens issued before them are refused: the gateway has
- * no database to ask whether a member is still active or still in a private community.
- *
- * - a `member` revocation carries the member's new token version: access tokens with a lower
- *   `tv` are refused (exact, no clock involved; the replacement token after a password change
- *   carries the new version and is accepted);
- * - a `membership` revocation refuses that member's membership-bound grants for that community
- *   issued before it;
- * - a `community` revocation refuses every grant for that community issued before it.
- *
- * Grant times are the event's `occurred_at` and the grant's `iat`, both from the api-service's
- * clock. `iat` has one-second resolution, so a grant issued in the same second as the revocation
- * is accepted (a member who rejoins at once would otherwise be refused for the grant's lifetime).
+ * This gateway's mirror of the revocation register: the entries of every `access_revoked` event
+ * it received, read synchronously. The register on the broker is the authority (it also holds what
+ * this gateway missed or what came before it started); the mirror closes the one window the
+ * register cannot: an event that arrives on the subscriber connection before the answer to a
+ * register read sent just before it. So a check reads the register, then the mirror, and the
+ * caller registers the socket or subscription without yielding to I/O in between; an event after
+ * that finds the subscription and ends it.
  */
 export class RevocationList {
-  private readonly members = new ExpiringMap();
-  private readonly memberships = new ExpiringMap();
-  private readonly communities = new ExpiringMap();
+  private readonly entries = new Map<string, { value: number; expiresAt: number }>();
 
   constructor(
-    private readonly memoryMs = REVOCATION_MEMORY_MS,
-    private readonly maxPerKind = MAX_REVOCATIONS_PER_KIND,
+    private readonly memoryMs = REVOCATION_TTL_SECONDS * 1000,
+    private readonly maxEntries = MAX_LOCAL_REVOCATIONS,
     private readonly now: () => number = Date.now,
   ) {}
 
-  revokeMember(memberId: string, tokenVersion: number): void {
+  /** Keeps the larger of two values of one key. */
+  record(entries: readonly RevocationEntry[]): void {
     const now = this.now();
-    this.members.expire(now);
-    this.members.set(memberId, tokenVersion, now + this.memoryMs, this.maxPerKind);
+    this.expire(now);
+    for (const { key, value } of entries) {
+      const previous = this.value(key, now);
+      this.entries.delete(key);
+      if (this.entries.size >= this.maxEntries) {
+        const oldest = this.entries.keys().next();
+        if (!oldest.done) this.entries.delete(oldest.value);
+      }
+      this.entries.set(key, {
+        value: Math.max(value, previous ?? value),
+        expiresAt: now + this.memoryMs,
+      });
+    }
   }
 
-  revokeMembership(communityId: string, memberId: string, at: Date): void {
-    this.remember(this.memberships, `${communityId}:${memberId}`, at);
-  }
-
-  revokeCommunity(communityId: string, at: Date): void {
-    this.remember(this.communities, communityId, at);
-  }
-
-  isAccessRevoked(claims: AccessClaims): boolean {
-    const current = this.members.get(claims.sub, this.now());
-    return current !== undefined && claims.tv < current;
+  isAccessRevoked(claims: AccessClaims, registered?: number): boolean {
+    const local = this.value(revocationKeys.member(claims.sub), this.now());
+    return isAccessTokenRevoked(claims, local) || isAccessTokenRevoked(claims, registered);
   }
 
   isGrantRevoked(claims: GrantClaims): boolean {
-    if (this.issuedBefore(this.communities, claims.cid, claims.iat)) return true;
-    return (
-      claims.mb && this.issuedBefore(this.memberships, `${claims.cid}:${claims.sub}`, claims.iat)
-    );
-  }
-
-  get size(): number {
-    return this.members.size + this.memberships.size + this.communities.size;
-  }
-
-  private remember(map: ExpiringMap, key: string, at: Date): void {
     const now = this.now();
-    map.expire(now);
-    const revokedAtSeconds = Math.floor(at.getTime() / 1000);
-    map.set(key, revokedAtSeconds, now + this.memoryMs, this.maxPerKind);
+    return grantRevocationKeys(claims).some((key) => this.value(key, now) !== undefined);
   }
-
-  private issuedBefore(map: ExpiringMap, key: string, issuedAtSeconds: number): boolean {
-    const revokedAtSeconds = map.get(key, this.now());
-    return revokedAtSeconds !== undefined && issuedAtSeconds < revokedAtSeconds;
-  }
-}
-
-/**
- * A Map whose insertion order is its expiry order (one lifetime for every entry; a re-set entry
- * moves to the end), so expiring stops at the first live entry and eviction takes the oldest.
- */
-class ExpiringMap {
-  private readonly entries = new Map<string, { value: number; expiresAt: number }>();
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** Keeps the latest of two revocations of the same key. */
-  set(key: string, value: number, expiresAt: number, maxEntries: number): void {
-    const previous = this.entries.get(key);
-    this.entries.delete(key);
-    if (this.entries.size >= maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, { value: Math.max(value, previous?.value ?? value), expiresAt });
-  }
-
-  get(key: string, now: number): number | undefined {
+  private value(key: string, now: number): number | undefined {
     const entry = this.entries.get(key);
     return entry && entry.expiresAt > now ? entry.value : undefined;
   }
 
-  expire(now: number): void {
+  /** Insertion order is expiry order (one lifetime for every entry; a re-set entry moves last). */
+  private expire(now: number): void {
     for (const [key, entry] of this.entries) {
       if (entry.expiresAt > now) return;
       this.entries.delete(key);

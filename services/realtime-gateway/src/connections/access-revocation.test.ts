@@ -9,6 +9,8 @@ const M1 = '111111111111111111111111';
 const M2 = '222222222222222222222222';
 const C1 = 'c1c1c1c1c1c1c1c1c1c1c1c1';
 const C2 = 'c2c2c2c2c2c2c2c2c2c2c2c2';
+const MS1 = 'aaaaaaaaaaaaaaaaaaaaaaa1';
+const T1 = 'f1f1f1f1f1f1f1f1f1f1f1f1';
 
 interface Fake extends LocalConnection {
   frames: unknown[];
@@ -62,7 +64,13 @@ describe('access revocation handler', () => {
       await registry.join(c, 'thread:t1', priv(C1));
       await registry.join(c, 'thread:t2', priv(C2));
     }
-    publish({ scope: 'membership', community_id: C1, member_id: M1, reason: 'left' });
+    publish({
+      scope: 'membership',
+      community_id: C1,
+      member_id: M1,
+      membership_id: MS1,
+      reason: 'left',
+    });
 
     expect([...registry.subscriptionsOf(mine).keys()]).toEqual([
       'global:notifications',
@@ -81,7 +89,13 @@ describe('access revocation handler', () => {
     const c = fake('a', M1);
     registry.add(c);
     await registry.join(c, `community:${C1}`, pub(C1));
-    publish({ scope: 'membership', community_id: C1, member_id: M1, reason: 'removed' });
+    publish({
+      scope: 'membership',
+      community_id: C1,
+      member_id: M1,
+      membership_id: MS1,
+      reason: 'removed',
+    });
     expect(registry.isJoined(c, `community:${C1}`)).toBe(true);
     expect(c.frames).toEqual([]);
   });
@@ -119,6 +133,43 @@ describe('access revocation handler', () => {
     expect(revocations.isAccessRevoked({ sub: M1, tv: 0, iat: before, exp: before + 900 })).toBe(
       true,
     );
+  });
+
+  it("ends everyone's subscriptions to a deleted thread, and only to it", async () => {
+    const { registry, revocations, publish } = setup();
+    const [a, b] = [fake('a', M1), fake('b', M2)];
+    for (const c of [a, b]) {
+      registry.add(c);
+      await registry.join(c, `community:${C1}`, pub(C1));
+      await registry.join(c, `thread:${T1}`, pub(C1));
+    }
+    publish({ scope: 'thread', thread_id: T1, community_id: C1, reason: 'deleted' });
+
+    for (const c of [a, b]) {
+      expect([...registry.subscriptionsOf(c).keys()]).toEqual([`community:${C1}`]);
+      expect(c.frames).toEqual([
+        { type: 'subscription_revoked', channel: `thread:${T1}`, reason: 'deleted' },
+      ]);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const grant = { sub: M1, cid: C1, mb: false, ae: 'e', iat: now, exp: now + 60 };
+    expect(revocations.isGrantRevoked({ ...grant, ch: `thread:${T1}` })).toBe(true);
+    expect(revocations.isGrantRevoked({ ...grant, ch: `community:${C1}` })).toBe(false);
+  });
+
+  it('records the ended membership so grants resting on it are refused, and only those', () => {
+    const { revocations, publish } = setup();
+    publish({
+      scope: 'membership',
+      community_id: C1,
+      member_id: M1,
+      membership_id: MS1,
+      reason: 'removed',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const grant = { sub: M1, ch: `community:${C1}` as const, cid: C1, mb: true, iat: now };
+    expect(revocations.isGrantRevoked({ ...grant, mid: MS1, exp: now + 60 })).toBe(true);
+    expect(revocations.isGrantRevoked({ ...grant, mid: M2, exp: now + 60 })).toBe(false);
   });
 
   it('ignores payloads that are not access_revoked events', async () => {

@@ -3,6 +3,8 @@ import {
   DomainEvent,
   type SubscriptionRevokedFrame,
   assertNever,
+  revocationEntries,
+  threadChannel,
 } from '@communities/contracts';
 import { type MessageHandler } from '@communities/broker';
 import { type Logger } from 'pino';
@@ -30,10 +32,11 @@ export interface AccessRevocationDeps {
  *   remembered so that access tokens issued before it cannot reconnect;
  * - `membership`: the member's subscriptions to that community's channels that were granted as
  *   membership-bound (a private community) end, each with a `subscription_revoked` frame;
- * - `community`: every subscription to that community's channels ends, the same way.
+ * - `community`: every subscription to that community's channels ends, the same way;
+ * - `thread`: every subscription to the deleted thread's channel ends, the same way.
  *
- * Membership and community revocations are remembered too, so a grant issued before them (and
- * still within its lifetime) cannot be used to join again.
+ * Every revocation is also recorded in this gateway's mirror of the revocation register first, so
+ * a join or a socket whose register read was answered before the event arrived is refused too.
  */
 export function createAccessRevocationHandler(deps: AccessRevocationDeps): MessageHandler {
   const { registry, revocations } = deps;
@@ -59,6 +62,12 @@ export function createAccessRevocationHandler(deps: AccessRevocationDeps): Messa
     return revoked.length;
   };
 
+  const revokeAll = (revokedChannel: string, reason: RevokedReason): number => {
+    const members = [...(registry.membersOf(revokedChannel) ?? [])];
+    for (const connection of members) revoke(connection, revokedChannel, reason);
+    return members.length;
+  };
+
   return (payload, channel) => {
     let event: DomainEvent;
     try {
@@ -71,12 +80,11 @@ export function createAccessRevocationHandler(deps: AccessRevocationDeps): Messa
       log.warn({ channel, type: event.type }, 'dropped unexpected event on the access channel');
       return;
     }
-    const at = new Date(event.occurred_at);
     const data = event.data;
+    revocations.record(revocationEntries(data));
     let affected = 0;
     switch (data.scope) {
       case 'member': {
-        revocations.revokeMember(data.member_id, data.token_version);
         for (const connection of [...registry.connectionsOf(data.member_id)]) {
           connection.close(CLOSE.sessionRevoked.code, CLOSE.sessionRevoked.reason);
           affected += 1;
@@ -84,7 +92,6 @@ export function createAccessRevocationHandler(deps: AccessRevocationDeps): Messa
         break;
       }
       case 'membership': {
-        revocations.revokeMembership(data.community_id, data.member_id, at);
         for (const connection of [...registry.connectionsOf(data.member_id)]) {
           affected += revokeWhere(
             connection,
@@ -95,13 +102,13 @@ export function createAccessRevocationHandler(deps: AccessRevocationDeps): Messa
         break;
       }
       case 'community': {
-        revocations.revokeCommunity(data.community_id, at);
         for (const revokedChannel of [...registry.channelsOfCommunity(data.community_id)]) {
-          for (const connection of [...(registry.membersOf(revokedChannel) ?? [])]) {
-            revoke(connection, revokedChannel, data.reason);
-            affected += 1;
-          }
+          affected += revokeAll(revokedChannel, data.reason);
         }
+        break;
+      }
+      case 'thread': {
+        affected += revokeAll(threadChannel(data.thread_id), data.reason);
         break;
       }
       default:

@@ -1,8 +1,9 @@
-import { AppError } from '@communities/contracts';
+import { AppError, type DomainEvent } from '@communities/contracts';
 import { type ChannelHistory, type ChannelPosition, type EventHistory } from '@communities/broker';
 import { type Logger } from 'pino';
 import { decodeBrokerEvent } from '../fanout/broker-event';
 import { type CatchUp, type CatchUpTracker, type SequencedFrame } from '../fanout/catch-up';
+import { redactReplay } from '../fanout/replay-redaction';
 import { type GatewayMetrics, type ResumeOutcome } from '../metrics';
 import { encodeFrame, resyncRequiredFrame } from '../protocol/server-frames';
 import { type ChannelAccess, type ConnectionRegistry } from './connection-registry';
@@ -117,9 +118,12 @@ export class ChannelJoiner {
     return released.position;
   }
 
-  /** History payloads are validated like live ones; an invalid one is dropped and counted. */
+  /**
+   * History payloads are validated like live ones (an invalid one is dropped and counted), then
+   * redacted: what was deleted or edited since replays as it stands now (see `redactReplay`).
+   */
   private decodeReplay(channel: string, payloads: readonly string[]): SequencedFrame[] {
-    const replay: SequencedFrame[] = [];
+    const valid: { payload: string; event: DomainEvent }[] = [];
     for (const payload of payloads) {
       const decoded = decodeBrokerEvent(payload, channel);
       if (!decoded.ok) {
@@ -127,10 +131,14 @@ export class ChannelJoiner {
         this.log.warn({ channel, reason: decoded.reason }, 'dropped invalid history event');
         continue;
       }
-      const { seq, epoch } = decoded.event;
-      replay.push({ frame: payload, seq, epoch, ephemeral: false });
+      valid.push({ payload, event: decoded.event });
     }
-    return replay;
+    const redacted = redactReplay(valid.map(({ event }) => event));
+    return redacted.map((event, i) => {
+      const original = valid[i]!;
+      const frame = event === original.event ? original.payload : JSON.stringify(event);
+      return { frame, seq: event.seq, epoch: event.epoch, ephemeral: false };
+    });
   }
 
   private countDuplicates(count: number): void {

@@ -1,5 +1,6 @@
 import { TokenService, parseSigningKeys } from '@communities/auth';
 import { type GrantableChannel, TOKEN_ISSUER_DEFAULT } from '@communities/contracts';
+import { newId } from './events';
 
 /** The key the test gateways verify with (AUTH_JWT_KEYS), standing in for the api-service's. */
 export const TEST_KEY_SPEC = `test-key:${'k'.repeat(40)}`;
@@ -36,6 +37,10 @@ export async function accessToken(
 export interface GrantOptions extends SignerOptions {
   communityId?: string;
   membershipBound?: boolean;
+  /** The membership a membership-bound grant rests on; a fresh id by default. */
+  membershipId?: string;
+  /** The access epoch a public grant rests on; `initial` by default. */
+  accessEpoch?: string;
 }
 
 export async function grant(
@@ -49,7 +54,9 @@ export async function grant(
     memberId,
     channel,
     communityId,
-    membershipBound: options.membershipBound ?? false,
+    basis: options.membershipBound
+      ? { membershipId: options.membershipId ?? newId() }
+      : { accessEpoch: options.accessEpoch ?? 'initial' },
   });
   return issued.token;
 }

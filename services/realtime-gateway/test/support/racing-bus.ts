@@ -31,6 +31,21 @@ export class RacingBus implements EventBus {
     return found;
   }
 
+  private afterRevocationRead: (() => Promise<void>) | undefined;
+
+  /** The next `readRevocations()` runs `after` once the broker answered, before the caller hears. */
+  raceRevocationRead(after: () => Promise<void>): void {
+    this.afterRevocationRead = after;
+  }
+
+  async readRevocations(keys: readonly string[]): ReturnType<EventBus['readRevocations']> {
+    const after = this.afterRevocationRead;
+    this.afterRevocationRead = undefined;
+    const found = await this.bus.readRevocations(keys);
+    await after?.();
+    return found;
+  }
+
   publish: EventBus['publish'] = (event) => this.bus.publish(event);
   position: EventBus['position'] = (channel) => this.bus.position(channel);
   subscribe: EventBus['subscribe'] = (channel, handler) => this.bus.subscribe(channel, handler);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Community, Page } from '@communities/contracts';
 import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
@@ -19,7 +20,29 @@ export interface CommunityDoc {
   is_public: boolean;
   tags: string[];
   avatar_url: string | null;
+  /**
+   * What public grants rest on: a new epoch starts with every change of `is_public`, and turning
+   * private revokes the one that ended. Absent on communities stored before epochs existed, which
+   * are in INITIAL_ACCESS_EPOCH.
+   */
+  access_epoch?: string;
 }
+
+export const INITIAL_ACCESS_EPOCH = 'initial';
+
+/** Whether a community is public, and the epoch of that (what a grant is issued on). */
+export interface AccessBasis {
+  is_public: boolean;
+  access_epoch: string;
+}
+
+/** The result of an update: the community after it, and the public epoch it ended, if any. */
+export interface CommunityUpdate {
+  community: Community;
+  endedPublicEpoch: string | null;
+}
+
+const newAccessEpoch = (): string => randomBytes(12).toString('base64url');
 
 export type NewCommunity = Pick<
   CommunityDoc,
@@ -50,13 +73,23 @@ export function toCommunity(doc: CommunityDoc): Community {
   };
 }
 
+function epochOf(doc: CommunityDoc): string {
+  return doc.access_epoch ?? INITIAL_ACCESS_EPOCH;
+}
+
 export class CommunityRepository extends DocumentRepository<CommunityDoc, Community> {
   constructor(db: DocumentDb) {
     super(db, 'communities', COMMUNITY_INDEXES, toCommunity);
   }
 
   async create(input: NewCommunity, now = new Date()): Promise<Community> {
-    const doc: CommunityDoc = { _id: this.db.newId(), ...input, created_at: now, member_count: 0 };
+    const doc: CommunityDoc = {
+      _id: this.db.newId(),
+      ...input,
+      created_at: now,
+      member_count: 0,
+      access_epoch: newAccessEpoch(),
+    };
     await this.collection.insertOne(doc);
     return toCommunity(doc);
   }
@@ -81,12 +114,37 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Commun
     return docs.map((doc) => idToHex(doc._id));
   }
 
-  async update(id: string, patch: CommunityPatch): Promise<Community | null> {
-    const doc = await this.collection.findOneAndUpdate(
-      { _id: this.db.toId(id) },
-      { $set: { ...patch } },
-    );
-    return doc && toCommunity(doc);
+  async accessBasis(id: string): Promise<AccessBasis | null> {
+    const doc = await this.collection.findOne({ _id: this.db.toId(id) });
+    return doc && { is_public: doc.is_public, access_epoch: epochOf(doc) };
+  }
+
+  /**
+   * Applies `patch`. A change of `is_public` starts a new access epoch, conditionally on the epoch
+   * just read, so of two racing changes each ends exactly the epoch it saw (the loser re-reads).
+   */
+  async update(id: string, patch: CommunityPatch): Promise<CommunityUpdate | null> {
+    const _id = this.db.toId(id);
+    for (;;) {
+      const current = await this.collection.findOne({ _id });
+      if (!current) return null;
+      if (patch.is_public === undefined || patch.is_public === current.is_public) {
+        const doc = await this.collection.findOneAndUpdate({ _id }, { $set: { ...patch } });
+        return doc && { community: toCommunity(doc), endedPublicEpoch: null };
+      }
+      const sameEpoch =
+        current.access_epoch === undefined
+          ? { access_epoch: { $exists: false } }
+          : { access_epoch: current.access_epoch };
+      const doc = await this.collection.findOneAndUpdate(
+        { _id, ...sameEpoch },
+        { $set: { ...patch, access_epoch: newAccessEpoch() } },
+      );
+      if (doc) {
+        const ended = current.is_public ? epochOf(current) : null;
+        return { community: toCommunity(doc), endedPublicEpoch: ended };
+      }
+    }
   }
 
   /**

@@ -208,6 +208,7 @@ describe('CommunityService.join and leave', () => {
     const guest = await newMember();
     await communities.invite(club.id, as(owner), guest.id);
     await communities.join(club.id, as(guest), {});
+    const membership = await repos.memberships.find(club.id, guest.id);
     events.events.length = 0;
 
     await communities.leave(club.id, as(guest), {});
@@ -216,7 +217,13 @@ describe('CommunityService.join and leave', () => {
       expect.objectContaining({ type: 'member_left' }),
       expect.objectContaining({
         type: 'access_revoked',
-        data: { scope: 'membership', community_id: club.id, member_id: guest.id, reason: 'left' },
+        data: {
+          scope: 'membership',
+          community_id: club.id,
+          member_id: guest.id,
+          membership_id: membership?.id,
+          reason: 'left',
+        },
       }),
     ]);
     await expectCode(communities.get(club.id, as(guest)), 'COMMUNITY_NOT_FOUND');
@@ -349,6 +356,7 @@ describe('CommunityService.update and delete', () => {
   it('revokes the access of non-members when a community turns private', async () => {
     const ada = await newMember();
     const community = await communities.create(as(ada), body);
+    const { access_epoch: publicEpoch } = (await repos.communities.accessBasis(community.id))!;
     events.events.length = 0;
     await communities.update(community.id, as(ada), { is_public: false });
     await communities.update(community.id, as(ada), { description: 'still private' });
@@ -356,10 +364,34 @@ describe('CommunityService.update and delete', () => {
       expect.objectContaining({ type: 'community_updated' }),
       expect.objectContaining({
         type: 'access_revoked',
-        data: { scope: 'community', community_id: community.id, reason: 'became_private' },
+        data: {
+          scope: 'community',
+          community_id: community.id,
+          reason: 'became_private',
+          access_epoch: publicEpoch,
+        },
       }),
       expect.objectContaining({ type: 'community_updated' }),
     ]);
+  });
+
+  it('starts a new access epoch with each change of visibility, and ends only a public one', async () => {
+    const ada = await newMember();
+    const community = await communities.create(as(ada), body);
+    const epochs = [(await repos.communities.accessBasis(community.id))!.access_epoch];
+    for (const is_public of [false, true, true, false]) {
+      await communities.update(community.id, as(ada), { is_public });
+      epochs.push((await repos.communities.accessBasis(community.id))!.access_epoch);
+    }
+    // private, public, (no change), private: three new epochs, one kept.
+    expect(new Set(epochs).size).toBe(4);
+    expect(epochs[3]).toBe(epochs[2]);
+    const ended = events.events.flatMap((event) =>
+      event.type === 'access_revoked' && event.data.scope === 'community'
+        ? [event.data.access_epoch]
+        : [],
+    );
+    expect(ended).toEqual([epochs[0], epochs[3]]);
   });
 
   it('deletes the community with its threads, messages, invitations and memberships, and nothing else', async () => {

@@ -54,17 +54,19 @@ export class CommunityService {
   }
 
   async update(id: string, actor: Actor, patch: UpdateCommunityBody): Promise<Community> {
-    const { community: before } = await this.access.managed(id, actor);
-    const community = await this.repos.communities.update(id, patch);
-    if (!community) throw communityNotFound(id);
+    await this.access.managed(id, actor);
+    const updated = await this.repos.communities.update(id, patch);
+    if (!updated) throw communityNotFound(id);
+    const { community, endedPublicEpoch } = updated;
     this.events.publish(createEvent('community_updated', { community }));
-    if (before.is_public && !community.is_public) {
-      // Non-members subscribed while it was public must stop receiving it.
+    if (endedPublicEpoch !== null) {
+      // Non-members subscribed while it was public must stop receiving it, and their grants die.
       this.events.publish(
         createEvent('access_revoked', {
           scope: 'community',
           community_id: id,
           reason: 'became_private',
+          access_epoch: endedPublicEpoch,
         }),
       );
     }
@@ -117,9 +119,9 @@ export class CommunityService {
     if (!policy.leave(role)) {
       throw new AppError('OWNER_CANNOT_LEAVE', 'the owner cannot leave; delete the community');
     }
-    const removed = role !== null && (await this.repos.memberships.remove(id, actor.id));
+    const removed = role === null ? null : await this.repos.memberships.remove(id, actor.id);
     const community = await this.endMembership(found, actor.id, removed, 'left');
-    return membership(community, actor.id, false, removed);
+    return membership(community, actor.id, false, removed !== null);
   }
 
   /** Owner and moderators remove a member (see `policy.removeMember`). */
@@ -186,17 +188,17 @@ export class CommunityService {
   }
 
   /**
-   * After a membership was removed (only the request that removed it gets `removed`): the count
-   * goes down, `member_left` is announced, and for a private community the gateways drop the
-   * member's subscriptions to it.
+   * After a membership was removed (only the request that removed it gets its id, `removed`): the
+   * count goes down, `member_left` is announced, and for a private community the gateways drop
+   * the member's subscriptions to it and refuse every grant issued on that membership.
    */
   private async endMembership(
     found: Community,
     memberId: string,
-    removed: boolean,
+    removed: string | null,
     reason: 'left' | 'removed',
   ): Promise<Community> {
-    if (!removed) return found;
+    if (removed === null) return found;
     const community = (await this.repos.communities.addToMemberCount(found.id, -1)) ?? found;
     const data = {
       community_id: found.id,
@@ -210,6 +212,7 @@ export class CommunityService {
           scope: 'membership',
           community_id: found.id,
           member_id: memberId,
+          membership_id: removed,
           reason,
         }),
       );

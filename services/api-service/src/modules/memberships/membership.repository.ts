@@ -1,6 +1,7 @@
 import type { CommunityRole, Page } from '@communities/contracts';
 import {
   DuplicateKeyError,
+  idToHex,
   type DbId,
   type DocumentDb,
   type IndexSpec,
@@ -73,13 +74,25 @@ export class MembershipRepository extends DocumentRepository<MembershipDoc, Memb
     }
   }
 
-  /** Removes the membership; false when there was none (only one concurrent caller gets true). */
-  async remove(communityId: string, memberId: string): Promise<boolean> {
+  /**
+   * Removes the membership and returns its id (what the member's grants rest on); null when there
+   * was none (only one concurrent caller gets the id).
+   */
+  async remove(communityId: string, memberId: string): Promise<string | null> {
     const removed = await this.collection.findOneAndDelete({
       community_id: communityId,
       member_id: memberId,
     });
-    return removed !== null;
+    return removed && idToHex(removed._id);
+  }
+
+  /** The membership's id and role; null when the member is not in the community. */
+  async find(
+    communityId: string,
+    memberId: string,
+  ): Promise<{ id: string; role: CommunityRole } | null> {
+    const doc = await this.collection.findOne({ community_id: communityId, member_id: memberId });
+    return doc && { id: idToHex(doc._id), role: doc.role };
   }
 
   async has(communityId: string, memberId: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { parseChannel, type Grant, type GrantableChannel } from '@communities/contracts';
+import { AppError, parseChannel, type Grant, type GrantableChannel } from '@communities/contracts';
 import type { TokenService } from '@communities/auth';
 import type { CommunityAccess } from '../../access/community-access';
 import type { Actor } from '../../auth/authenticator';
@@ -8,7 +8,9 @@ import type { ThreadService } from '../threads/thread.service';
  * Issues WebSocket subscription grants: short-lived JWTs that let the gateway admit a join without
  * a database. A grant is issued only for a channel the member may read right now, by the same
  * rules as REST (a community or thread they cannot see answers 404). For a private community the
- * grant is membership-bound, so the gateways drop the subscription when the membership ends.
+ * grant is membership-bound, so the gateways drop the subscription when the membership ends. Each
+ * grant names what it rests on (the membership, or the community's public epoch), so that the
+ * revocation ending it is exact.
  */
 export class GrantService {
   constructor(
@@ -31,11 +33,18 @@ export class GrantService {
       parsed.kind === 'community'
         ? await this.access.viewable(parsed.id, actor)
         : await this.threads.viewable(parsed.id, actor);
+    const basis = await this.access.grantBasis(
+      community.id,
+      actor,
+      parsed.kind === 'thread'
+        ? () => new AppError('THREAD_NOT_FOUND', `thread ${parsed.id} not found`)
+        : undefined,
+    );
     const issued = await this.tokens.signGrant({
       memberId: actor.id,
       channel,
       communityId: community.id,
-      membershipBound: !community.is_public,
+      basis,
     });
     return { channel, grant: issued.token, expires_at: issued.expiresAt.toISOString() };
   }

@@ -217,10 +217,19 @@ describe('ThreadService.delete', () => {
         channel: communityChannel(community.id),
         data: { thread_id: doomed.id, community_id: community.id },
       }),
+      expect.objectContaining({
+        type: 'access_revoked',
+        data: {
+          scope: 'thread',
+          thread_id: doomed.id,
+          community_id: community.id,
+          reason: 'deleted',
+        },
+      }),
     ]);
 
     await expectCode(threads.delete(doomed.id, ada), 'THREAD_NOT_FOUND');
-    expect(types()).toEqual(['thread_deleted']);
+    expect(types()).toEqual(['thread_deleted', 'access_revoked']);
   });
 
   it("refuses other members' deletes, keeping the thread and its messages", async () => {
@@ -242,7 +251,14 @@ describe('ThreadService.delete', () => {
     await threads.delete(byAda.id, mod);
     await threads.delete(byGrace.id, grace);
     expect((await threads.listOfCommunity(community.id, ada, { limit: 5 })).items).toEqual([]);
-    expect(types()).toEqual(['new_thread', 'new_thread', 'thread_deleted', 'thread_deleted']);
+    expect(types()).toEqual([
+      'new_thread',
+      'new_thread',
+      'thread_deleted',
+      'access_revoked',
+      'thread_deleted',
+      'access_revoked',
+    ]);
   });
 });
 

@@ -105,8 +105,11 @@ export class ThreadService {
     }
     await this.repos.messages.deleteAllOfThread(id);
     if (!(await this.repos.threads.delete(id))) throw notFound(id);
+    const ids = { thread_id: id, community_id: thread.community_id };
+    this.events.publish(createEvent('thread_deleted', ids));
+    // Its subscribers stop hearing the deleted thread, and no grant for it joins again.
     this.events.publish(
-      createEvent('thread_deleted', { thread_id: id, community_id: thread.community_id }),
+      createEvent('access_revoked', { scope: 'thread', ...ids, reason: 'deleted' }),
     );
   }
 

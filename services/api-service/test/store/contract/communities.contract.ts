@@ -44,8 +44,33 @@ export function communitiesContract(open: OpenStore, traits: EngineTraits): void
     const { repos } = store();
     const created = await createCommunity(repos);
     const updated = await repos.communities.update(created.id, { description: 'crabs', tags: [] });
-    expect(updated).toEqual({ ...created, description: 'crabs', tags: [] });
+    expect(updated).toEqual({
+      community: { ...created, description: 'crabs', tags: [] },
+      endedPublicEpoch: null,
+    });
     expect(await repos.communities.update(hexId(), { name: 'x' })).toBeNull();
+  });
+
+  it('starts a new access epoch when the visibility changes, answering the public one it ended', async () => {
+    const { repos } = store();
+    const created = await createCommunity(repos);
+    const first = (await repos.communities.accessBasis(created.id))!;
+    expect(first).toEqual({ is_public: true, access_epoch: expect.any(String) });
+    const closed = await repos.communities.update(created.id, { is_public: false });
+    expect(closed).toMatchObject({
+      community: { is_public: false },
+      endedPublicEpoch: first.access_epoch,
+    });
+    const second = (await repos.communities.accessBasis(created.id))!;
+    expect(second.access_epoch).not.toBe(first.access_epoch);
+    // Going public ends no public epoch; it starts one.
+    expect(await repos.communities.update(created.id, { is_public: true })).toMatchObject({
+      endedPublicEpoch: null,
+    });
+    expect((await repos.communities.accessBasis(created.id))!.access_epoch).not.toBe(
+      second.access_epoch,
+    );
+    expect(await repos.communities.accessBasis(hexId())).toBeNull();
   });
 
   it('keeps member_count the exact sum of its changes and never reads it below zero', async () => {

@@ -24,14 +24,28 @@ export function membershipsContract(open: OpenStore): void {
     ]);
   });
 
-  it('removes a membership once: a repeated remove reports false', async () => {
+  it('removes a membership once, answering its id: a repeated remove answers null', async () => {
     const { repos } = store();
     const [community, member] = [hexId(), hexId()];
     await repos.memberships.add(community, member);
-    expect(await repos.memberships.remove(community, member)).toBe(true);
-    expect(await repos.memberships.remove(community, member)).toBe(false);
+    const { id } = (await repos.memberships.find(community, member))!;
+    expect(await repos.memberships.remove(community, member)).toBe(id);
+    expect(await repos.memberships.remove(community, member)).toBeNull();
     expect(await repos.memberships.has(community, member)).toBe(false);
-    expect(await repos.memberships.remove(hexId(), member)).toBe(false);
+    expect(await repos.memberships.remove(hexId(), member)).toBeNull();
+  });
+
+  it('gives a membership made again after a leave a new id (grants rest on it)', async () => {
+    const { repos } = store();
+    const [community, member] = [hexId(), hexId()];
+    await repos.memberships.add(community, member, 'moderator');
+    const first = await repos.memberships.find(community, member);
+    expect(first).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), role: 'moderator' });
+    await repos.memberships.remove(community, member);
+    expect(await repos.memberships.find(community, member)).toBeNull();
+    await repos.memberships.add(community, member);
+    const second = await repos.memberships.find(community, member);
+    expect(second?.id).not.toBe(first?.id);
   });
 
   it('lets exactly one of many concurrent adds of one membership win', async () => {
@@ -47,7 +61,7 @@ export function membershipsContract(open: OpenStore): void {
     const [community, member] = [hexId(), hexId()];
     await repos.memberships.add(community, member);
     const results = await concurrently(12, () => repos.memberships.remove(community, member));
-    expect(countOf(results, true)).toBe(1);
+    expect(results.filter((id) => id !== null)).toHaveLength(1);
     expect(await repos.memberships.countOfCommunity(community)).toBe(0);
   });
 
@@ -60,7 +74,7 @@ export function membershipsContract(open: OpenStore): void {
     const removed = await concurrently(30, (i) =>
       repos.memberships.remove(community, members[i % 15]!),
     );
-    expect(countOf(removed, true)).toBe(15);
+    expect(removed.filter((id) => id !== null)).toHaveLength(15);
     expect(await repos.memberships.countOfCommunity(community)).toBe(15);
     for (const [i, member] of members.entries()) {
       expect(await repos.memberships.has(community, member)).toBe(i >= 15);
