@@ -16,7 +16,8 @@ describe('loadConfig', () => {
       jwtIssuer: 'communities-api',
       corsOrigins: [],
       authTimeoutMs: 5000,
-      actionRateLimit: { points: 30, durationSeconds: 10 },
+      maxSocketsPerMember: 16,
+      actionRateLimit: { points: 120, durationSeconds: 10 },
       drainWindowMs: 10000,
     });
   });
@@ -70,6 +71,7 @@ describe('loadConfig', () => {
     ['WS_AUTH_TIMEOUT_MS', '0'],
     ['WS_RATE_LIMIT_ACTIONS', '30 per 10s'],
     ['WS_RATE_LIMIT_ACTIONS', '0/10'],
+    ['WS_MAX_SOCKETS_PER_MEMBER', '0'],
     ['WS_DRAIN_WINDOW_MS', '-5'],
   ])('fails fast naming %s when it is invalid', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

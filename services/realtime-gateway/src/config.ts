@@ -47,8 +47,16 @@ const EnvSchema = z.object({
   WS_AUTH_TIMEOUT_MS: int(50, 10 * 60 * 1000)
     .default(5000)
     .describe('how long a socket may stay unauthenticated before it is closed with 4401'),
-  WS_RATE_LIMIT_ACTIONS: rateSetting('30/10').describe(
-    'client actions per connection, "<points>/<seconds>" or "off"; authenticate is not counted',
+  WS_MAX_SOCKETS_PER_MEMBER: int(1, 10_000)
+    .default(16)
+    .describe(
+      'authenticated sockets one member may hold on this gateway (tabs, devices); one more is ' +
+        'closed with 4429 once authenticated, the others stay',
+    ),
+  // Per member, so more sockets do not multiply it; 120/10 leaves four busy tabs 30 actions each.
+  WS_RATE_LIMIT_ACTIONS: rateSetting('120/10').describe(
+    'client actions per member on this gateway, all their sockets together, ' +
+      '"<points>/<seconds>" or "off"; authenticate is not counted',
   ),
   WS_DRAIN_WINDOW_MS: int(0, 10 * 60 * 1000)
     .default(10_000)
@@ -74,7 +82,8 @@ export interface GatewayConfig {
   /** Browser origins allowed to open a socket besides the gateway's own (CSWSH protection). */
   corsOrigins: string[];
   authTimeoutMs: number;
-  /** Per-connection limit on client actions; null: unlimited. */
+  maxSocketsPerMember: number;
+  /** Limit on client actions per member per gateway, shared by their sockets; null: unlimited. */
   actionRateLimit: RateSpec | null;
   /** `stop()` spreads reconnects and 1012 closes over this many ms. */
   drainWindowMs: number;
@@ -108,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtIssuer: e.AUTH_JWT_ISSUER,
     corsOrigins: e.CORS_ORIGINS,
     authTimeoutMs: e.WS_AUTH_TIMEOUT_MS,
+    maxSocketsPerMember: e.WS_MAX_SOCKETS_PER_MEMBER,
     actionRateLimit: e.WS_RATE_LIMIT_ACTIONS,
     drainWindowMs: e.WS_DRAIN_WINDOW_MS,
   };

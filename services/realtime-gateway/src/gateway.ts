@@ -22,6 +22,7 @@ import { ClientSession } from './connections/client-session';
 import { ConnectionRegistry } from './connections/connection-registry';
 import { drain } from './connections/drain';
 import { startHeartbeat } from './connections/heartbeat';
+import { MemberQuotas } from './connections/member-quotas';
 import { CatchUpTracker } from './fanout/catch-up';
 import { createFanout } from './fanout/fanout';
 import { OriginTracker } from './fanout/origin-tracker';
@@ -121,9 +122,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
       implicitChannels: new Set([GLOBAL_CHANNEL]),
     },
   );
+  const members = new MemberQuotas(config.maxSocketsPerMember);
   const metrics = new GatewayMetrics({
     openConnections: () => sessions.size,
     activeChannels: () => registry.channelCount,
+    members: () => members.memberCount,
   });
   const fanout = createFanout({
     membersOf: (channel) => registry.membersOf(channel),
@@ -172,6 +175,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     registry,
     actions,
     authenticator,
+    members,
     rateLimit,
     metrics,
     logger: deps.logger,

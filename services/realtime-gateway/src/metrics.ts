@@ -24,6 +24,8 @@ export type InvalidFrameReason =
 export interface MetricSources {
   openConnections(): number;
   activeChannels(): number;
+  /** Members with at least one admitted socket on this gateway. */
+  members(): number;
 }
 
 /**
@@ -35,6 +37,7 @@ export class GatewayMetrics {
   readonly eventsDelivered: Counter<'type'>;
   readonly eventsDropped: Counter<'reason'>;
   readonly invalidFrames: Counter<'reason'>;
+  readonly socketsRefused: Counter;
   readonly deliveryLatency: Histogram;
   readonly resumes: Counter<'outcome'>;
   readonly eventsReplayed: Counter;
@@ -58,6 +61,14 @@ export class GatewayMetrics {
         this.set(sources.activeChannels());
       },
     });
+    new Gauge({
+      name: 'gateway_members',
+      help: 'Members with at least one authenticated socket on this gateway',
+      registers,
+      collect() {
+        this.set(sources.members());
+      },
+    });
     this.eventsDelivered = new Counter({
       name: 'gateway_events_delivered_total',
       help: 'Event frames written to sockets (one per socket per event)',
@@ -76,6 +87,11 @@ export class GatewayMetrics {
       name: 'gateway_invalid_frames_total',
       help: 'Client frames refused with an error frame or a close',
       labelNames: ['reason'],
+      registers,
+    });
+    this.socketsRefused = new Counter({
+      name: 'gateway_sockets_refused_total',
+      help: 'Authenticated sockets closed with 4429: their member already held WS_MAX_SOCKETS_PER_MEMBER',
       registers,
     });
     this.deliveryLatency = new Histogram({
@@ -110,5 +126,9 @@ export class GatewayMetrics {
 
   invalidFrame(reason: InvalidFrameReason): void {
     this.invalidFrames.inc({ reason });
+  }
+
+  socketRefused(): void {
+    this.socketsRefused.inc();
   }
 }

@@ -45,7 +45,7 @@ describe('realtime-gateway rate limit on client actions', () => {
     expect(refused.message).toMatch(/retry in 1 s/);
     expect(member.isOpen).toBe(true);
     expect(await channelGauge()).toBe('1'); // global only: the refused join did not happen
-    // The limit is per connection: another socket is unaffected.
+    // The limit is per member: another member's socket is unaffected.
     await other.ack({ action: 'leave_thread', thread_id: thread });
 
     // After the window the same join goes through.

@@ -145,7 +145,8 @@ export type ReconnectFrame = z.infer<typeof ReconnectFrame>;
 
 /**
  * WebSocket close codes the gateway uses (RFC 6455 §7.4.1, plus 4xxx application codes modelled
- * on HTTP: 4401 = authenticate again, 4403 = this token may not use this path).
+ * on HTTP: 4401 = authenticate again, 4403 = this token may not use this path, 4429 = too many
+ * sockets of this member).
  */
 export const CLOSE_CODES = {
   NORMAL: 1000,
@@ -159,4 +160,9 @@ export const CLOSE_CODES = {
   TRY_AGAIN_LATER: 1013,
   UNAUTHENTICATED: 4401,
   FORBIDDEN: 4403,
+  /**
+   * The member already holds WS_MAX_SOCKETS_PER_MEMBER sockets on this gateway: close one of them
+   * before opening another; reconnecting at once is refused the same way.
+   */
+  TOO_MANY_CONNECTIONS: 4429,
 } as const;

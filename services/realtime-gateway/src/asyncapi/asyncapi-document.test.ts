@@ -70,6 +70,7 @@ describe('AsyncAPI document', () => {
     const socket = (document.channels as Record<string, { description: string }>).socket;
     expect(socket?.description).toMatch(/4401/);
     expect(socket?.description).toMatch(/4403/);
+    expect(socket?.description).toMatch(/4429 .*WS_MAX_SOCKETS_PER_MEMBER/);
   });
 
   it('documents resume: last_seq and epoch on joins, the ack position, drain and resume codes', () => {

@@ -53,13 +53,17 @@ const SECURITY_DESCRIPTION =
   'frame in time) or 4403 (another user). Joining a community or thread needs a `grant` from ' +
   'POST /api/realtime/grants for exactly that channel. A socket is closed with 4401 when its ' +
   "member's sessions are revoked; a subscription ends with `subscription_revoked` when access to " +
-  'it is. Client actions are rate limited per connection (WS_RATE_LIMIT_ACTIONS): RATE_LIMITED.';
+  'it is. Client actions are rate limited per member, all their sockets on a gateway together ' +
+  '(WS_RATE_LIMIT_ACTIONS): RATE_LIMITED. A member may hold WS_MAX_SOCKETS_PER_MEMBER sockets ' +
+  'per gateway; one more is closed with 4429 once authenticated.';
 
 const CLOSE_CODES_DESCRIPTION =
   'Close codes: 1008 too many frames in flight; 1009 frame too big; 1012 the gateway is ' +
   "draining (sent at the `reconnect` frame's after_ms): reconnect and resume; 1013 slow consumer " +
   '(more than WS_MAX_BUFFERED_BYTES unsent): reconnect and resume, nothing durable is lost; 4401 ' +
-  'authenticate (again), then reconnect; 4403 the token may not open this path.';
+  'authenticate (again), then reconnect; 4403 the token may not open this path; 4429 the member ' +
+  'already holds WS_MAX_SOCKETS_PER_MEMBER sockets on this gateway: close one first (sent once ' +
+  'authenticated, instead of `connected`).';
 
 const DELIVERY_DESCRIPTION =
   'Durable events carry `seq` (per channel, +1 per event, no gaps) and `epoch` (changes when the ' +

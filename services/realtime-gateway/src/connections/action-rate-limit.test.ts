@@ -3,13 +3,14 @@ import { type ActionWindow, ActionRateLimit } from './action-rate-limit';
 describe('ActionRateLimit', () => {
   let clock = 1_000_000;
   const now = () => clock;
+  const fresh = (): ActionWindow => ({ endsAt: 0, used: 0 });
 
   it('allows the configured number of actions per window, then refuses with RATE_LIMITED', () => {
     const limit = new ActionRateLimit({ points: 2, durationSeconds: 10 }, now);
-    let window: ActionWindow | undefined;
-    window = limit.consume(window);
+    const window = fresh();
+    limit.consume(window);
     clock += 500;
-    window = limit.consume(window);
+    limit.consume(window);
     expect(() => limit.consume(window)).toThrow(
       expect.objectContaining({
         code: 'RATE_LIMITED',
@@ -20,22 +21,26 @@ describe('ActionRateLimit', () => {
     expect(() => limit.consume(window)).toThrow(/retry in 8 s/);
   });
 
-  it('counts each connection in its own window', () => {
+  it('counts each window on its own', () => {
     const limit = new ActionRateLimit({ points: 1, durationSeconds: 10 }, now);
-    const a = limit.consume(undefined);
+    const a = fresh();
+    limit.consume(a);
     expect(() => limit.consume(a)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
-    expect(limit.consume(undefined)).toEqual({ endsAt: clock + 10_000, used: 1 });
+    const b = fresh();
+    limit.consume(b);
+    expect(b).toEqual({ endsAt: clock + 10_000, used: 1 });
   });
 
   it('opens a new window once the current one has ended, refused actions included', () => {
     const limit = new ActionRateLimit({ points: 1, durationSeconds: 60 }, now);
-    const first = limit.consume(undefined);
-    expect(() => limit.consume(first)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
+    const window = fresh();
+    limit.consume(window);
+    expect(() => limit.consume(window)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
     clock += 59_999;
-    expect(() => limit.consume(first)).toThrow(/retry in 1 s/);
+    expect(() => limit.consume(window)).toThrow(/retry in 1 s/);
     clock += 1;
-    const second = limit.consume(first);
-    expect(second).toEqual({ endsAt: clock + 60_000, used: 1 });
-    expect(() => limit.consume(second)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
+    limit.consume(window);
+    expect(window).toEqual({ endsAt: clock + 60_000, used: 1 });
+    expect(() => limit.consume(window)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
   });
 });

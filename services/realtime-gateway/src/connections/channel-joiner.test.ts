@@ -77,7 +77,11 @@ function setup(bus: EventHistory) {
     },
     { maxChannelsPerSocket: 10 },
   );
-  const metrics = new GatewayMetrics({ openConnections: () => 0, activeChannels: () => 0 });
+  const metrics = new GatewayMetrics({
+    openConnections: () => 0,
+    activeChannels: () => 0,
+    members: () => 0,
+  });
   const joiner = new ChannelJoiner({
     registry,
     bus,

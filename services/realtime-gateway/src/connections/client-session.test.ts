@@ -17,7 +17,11 @@ async function sessionPair() {
   await new Promise((resolve) => client.once('open', resolve));
   const deps = {
     registry: { release: () => Promise.resolve() },
-    metrics: new GatewayMetrics({ openConnections: () => 0, activeChannels: () => 0 }),
+    metrics: new GatewayMetrics({
+      openConnections: () => 0,
+      activeChannels: () => 0,
+      members: () => 0,
+    }),
     logger: pino({ level: 'silent' }),
     rateLimit: undefined,
     authTimeoutMs: 60_000,

@@ -15,11 +15,12 @@ import {
 } from '../protocol/server-frames';
 import { type TextFrame } from '../protocol/text-frame';
 import { type ActionHandler } from './action-handler';
-import { type ActionRateLimit, type ActionWindow } from './action-rate-limit';
+import { type ActionRateLimit } from './action-rate-limit';
 import { type ConnectionRegistry } from './connection-registry';
 import { writeFramed } from './framed-writes';
 import { type HeartbeatTarget } from './heartbeat';
 import { type LocalConnection } from './local-connection';
+import { type MemberQuota, type MemberQuotas } from './member-quotas';
 
 /** Frames a client may have in flight before it is cut off; a well-behaved client awaits acks. */
 const MAX_PENDING_FRAMES = 64;
@@ -28,6 +29,8 @@ export interface SessionDeps {
   registry: ConnectionRegistry;
   actions: ActionHandler;
   authenticator: Authenticator;
+  /** WS_MAX_SOCKETS_PER_MEMBER, and where the member's action window is kept. */
+  members: MemberQuotas;
   /** Undefined when WS_RATE_LIMIT_ACTIONS is "off". */
   rateLimit: ActionRateLimit | undefined;
   metrics: GatewayMetrics;
@@ -43,9 +46,10 @@ export interface SessionDeps {
  * and its joins without waiting).
  *
  * A socket whose upgrade carried a valid token starts authenticated. Otherwise its first frame
- * must be `authenticate`, within `authTimeoutMs`; anything else closes it with 4401. Only once
- * authenticated is it registered, implicitly joined to `global:notifications`, and sent the
- * `connected` frame, which is the "you're in" signal on every path.
+ * must be `authenticate`, within `authTimeoutMs`; anything else closes it with 4401. Once
+ * authenticated it is admitted, unless its member already holds WS_MAX_SOCKETS_PER_MEMBER sockets
+ * here (then it is closed with 4429): registered, implicitly joined to `global:notifications`, and
+ * sent the `connected` frame, which is the "you're in" signal on every path.
  */
 export class ClientSession implements LocalConnection, HeartbeatTarget {
   private queue: Promise<void> = IDLE;
@@ -53,8 +57,8 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
   private awaitingPong = false;
   private authenticated = false;
   private authTimer: NodeJS.Timeout | undefined;
-  /** Created by the first counted action (see `ActionRateLimit`). */
-  private actionWindow: ActionWindow | undefined;
+  /** Shared with the member's other sockets here; set once admitted, cleared when released. */
+  private quota: MemberQuota | undefined;
   private logger: Logger | undefined;
   /** `closed` is made on first use (a drain, a test): most sockets are never waited for. */
   private closedPromise: Promise<void> | undefined;
@@ -118,6 +122,10 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
   socketClosed(code: number): void {
     this.log.debug({ code }, 'socket closed');
     clearTimeout(this.authTimer);
+    if (this.quota) {
+      this.quota = undefined;
+      this.deps.members.release(this.userId);
+    }
     void this.deps.registry.release(this).then(
       () => this.onReleased(),
       (error: unknown) => {
@@ -188,7 +196,7 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
     const ref = decoded?.ok ? decoded.action.ref : decoded?.ref;
     // Every frame counts, refused ones too: answering garbage costs as much as answering actions.
     try {
-      if (this.deps.rateLimit) this.actionWindow = this.deps.rateLimit.consume(this.actionWindow);
+      if (this.deps.rateLimit && this.quota) this.deps.rateLimit.consume(this.quota);
     } catch (error) {
       this.deps.metrics.invalidFrame('rate_limited');
       this.reply(errorFrameFor(error, ref));
@@ -233,17 +241,26 @@ export class ClientSession implements LocalConnection, HeartbeatTarget {
       this.close(close.code, close.reason);
       return;
     }
-    if (!this.isOpen) return; // timed out or closed by the peer while the token was checked
-    this.reply(ackFrame('authenticate', undefined, ref));
-    await this.admit();
+    await this.admit(ackFrame('authenticate', undefined, ref));
   }
 
-  /** Registers the authenticated socket, joins the global channel, then says `connected`. */
-  private async admit(): Promise<void> {
-    // Never register a socket that already closed: its release has run and would not run again.
+  /**
+   * Takes a place among the member's sockets (or closes 4429), then acks `authenticate` if it was
+   * sent, registers the socket, joins the global channel, and says `connected`.
+   */
+  private async admit(authenticateAck?: ServerFrame): Promise<void> {
+    // Never admit a socket that already closed (timed out, or closed by the peer while the token
+    // was checked): its release has run and would not run again.
     if (!this.isOpen) return;
     clearTimeout(this.authTimer);
+    this.quota = this.deps.members.admit(this.userId);
+    if (!this.quota) {
+      this.deps.metrics.socketRefused();
+      this.close(CLOSE.tooManyConnections.code, CLOSE.tooManyConnections.reason);
+      return;
+    }
     this.authenticated = true;
+    if (authenticateAck) this.reply(authenticateAck);
     this.deps.registry.add(this);
     await this.deps.registry.join(this, GLOBAL_CHANNEL);
     this.reply(connectedFrame(this.userId));

@@ -32,7 +32,11 @@ function fake(id: string, bufferedAmount = 0): FakeConnection {
 }
 
 function setup(members: FakeConnection[], maxBufferedBytes = 1000) {
-  const metrics = new GatewayMetrics({ openConnections: () => 0, activeChannels: () => 0 });
+  const metrics = new GatewayMetrics({
+    openConnections: () => 0,
+    activeChannels: () => 0,
+    members: () => 0,
+  });
   const origins = new OriginTracker();
   const catchUps = new CatchUpTracker(maxBufferedBytes);
   const deliver = createFanout({

@@ -3,7 +3,8 @@ import { type AppError, CLOSE_CODES } from '@communities/contracts';
 /**
  * Why the gateway closes a socket, and with which RFC 6455 code. 1009 for oversize frames is sent
  * by `ws` itself (maxPayload); it is listed here so every code the gateway uses is in one place.
- * 4401 means "authenticate (again), then reconnect"; 4403 "this token may not open this path".
+ * 4401 means "authenticate (again), then reconnect"; 4403 "this token may not open this path";
+ * 4429 "close another socket of this member first".
  */
 export const CLOSE = {
   /**
@@ -25,6 +26,11 @@ export const CLOSE = {
   authenticationTimeout: { code: CLOSE_CODES.UNAUTHENTICATED, reason: 'authentication timeout' },
   /** The member was deactivated or changed their password (an `access_revoked` event). */
   sessionRevoked: { code: CLOSE_CODES.UNAUTHENTICATED, reason: 'session revoked' },
+  /**
+   * Once authenticated, instead of `connected`: the member already holds WS_MAX_SOCKETS_PER_MEMBER
+   * sockets on this gateway. The new socket is refused, never an older one closed in its place.
+   */
+  tooManyConnections: { code: CLOSE_CODES.TOO_MANY_CONNECTIONS, reason: 'too many connections' },
 } as const;
 
 /** A close reason must fit in a control frame: at most 123 bytes of UTF-8. */
