@@ -7,6 +7,7 @@ import { type WebSocket, type WebSocketServer } from 'ws';
 import { type Authenticator } from './auth/authenticator';
 import { tokenFromUpgrade } from './auth/token-source';
 import { type GatewayMetrics } from './metrics';
+import { upgradeStatusFor } from './protocol/close-codes';
 import { parseWsPath } from './protocol/ws-path';
 
 export interface HttpContext {
@@ -150,8 +151,7 @@ async function upgrade(
       await ctx.authenticator.authenticate(source.token, route.userId);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const status = error.code === 'FORBIDDEN' ? 403 : 401;
-      return refuseUpgrade(req, socket, status, error.code, error.message);
+      return refuseUpgrade(req, socket, upgradeStatusFor(error), error.code, error.message);
     }
     // Checked again: the gateway may have begun stopping while the token was verified.
     if (!ctx.accepting()) {

@@ -38,12 +38,24 @@ const MAX_REASON_BYTES = 123;
 
 /**
  * The one mapping from a refused `authenticate` frame to a close: UNAUTHENTICATED → 4401,
- * FORBIDDEN → 4403 (the same errors refuse an upgrade with 401 / 403). The error's message, safe
- * for clients by contract, is the close reason.
+ * FORBIDDEN → 4403, SERVICE_UNAVAILABLE (revocations could not be checked) → 1013, try again
+ * later (the same errors refuse an upgrade with 401 / 403 / 503: `upgradeStatusFor`). The error's
+ * message, safe for clients by contract, is the close reason.
  */
 export function closeForAuthError(error: AppError): { code: number; reason: string } {
-  const code = error.code === 'FORBIDDEN' ? CLOSE_CODES.FORBIDDEN : CLOSE_CODES.UNAUTHENTICATED;
+  const code =
+    error.code === 'FORBIDDEN'
+      ? CLOSE_CODES.FORBIDDEN
+      : error.code === 'SERVICE_UNAVAILABLE'
+        ? CLOSE_CODES.TRY_AGAIN_LATER
+        : CLOSE_CODES.UNAUTHENTICATED;
   let reason = error.message;
   while (Buffer.byteLength(reason) > MAX_REASON_BYTES) reason = reason.slice(0, -1);
   return { code, reason };
+}
+
+/** The HTTP status refusing an upgrade whose token was refused (see `closeForAuthError`). */
+export function upgradeStatusFor(error: AppError): 401 | 403 | 503 {
+  if (error.code === 'FORBIDDEN') return 403;
+  return error.code === 'SERVICE_UNAVAILABLE' ? 503 : 401;
 }
