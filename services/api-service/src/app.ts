@@ -11,7 +11,13 @@ import type { EventPublisher } from './events/event-publisher';
 import { errorHandler, routeNotFound, sendError } from './http/error-handler';
 import { ApiMetrics } from './http/metrics';
 import { requestLogging, requireJsonBody } from './http/request-context';
-import { createRateLimiter, type RateLimiter, type RateLimitSettings } from './http/rate-limit';
+import { NOTHING_HELD } from './http/login-failures';
+import {
+  createRateLimiter,
+  type LoginLimiter,
+  type RateLimiter,
+  type RateLimitSettings,
+} from './http/rate-limit';
 import { mountRoutes, type RouteSpec } from './http/route';
 import { corsPolicy, securityHeaders } from './http/security';
 import { authRoutes } from './modules/auth/auth.router';
@@ -73,10 +79,14 @@ export interface Services {
   grants: GrantService;
 }
 
+/** Admits every login and counts nothing: for services built without a limiter. */
+const UNLIMITED_LOGINS: LoginLimiter = { admitLogin: () => Promise.resolve(NOTHING_HELD) };
+
 export function createServices(
   repos: Repositories,
   events: EventPublisher,
   auth: AppAuth,
+  logins: LoginLimiter = UNLIMITED_LOGINS,
 ): Services {
   const access = new CommunityAccess(repos);
   const members = new MemberService(repos, access, auth.hasher, events);
@@ -84,9 +94,14 @@ export function createServices(
   const threads = new ThreadService(repos, access, members, events);
   const messages = new MessageService(repos, threads, access, events);
   return {
-    auth: new AuthService(repos, auth.tokens, auth.hasher, events, {
-      refreshTtlSeconds: auth.refreshTtlSeconds,
-    }),
+    auth: new AuthService(
+      repos,
+      auth.tokens,
+      auth.hasher,
+      events,
+      { refreshTtlSeconds: auth.refreshTtlSeconds },
+      logins,
+    ),
     members,
     communities,
     threads,
@@ -109,9 +124,9 @@ export function apiRoutes(services: Services): RouteSpec[] {
 /** The REST application, without listening: tests mount it on port 0, standalone composes it. */
 export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? new ApiMetrics();
-  const routes = apiRoutes(createServices(deps.repos, deps.events, deps.auth));
-  const authenticator = new Authenticator(deps.auth.tokens, deps.repos.members);
   const limiter = deps.limiter ?? createRateLimiter(NO_RATE_LIMITS, { logger: deps.logger });
+  const routes = apiRoutes(createServices(deps.repos, deps.events, deps.auth, limiter));
+  const authenticator = new Authenticator(deps.auth.tokens, deps.repos.members);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');

@@ -82,10 +82,11 @@ export const ApiConfigSchema = z.object({
     .default(15)
     .describe('scrypt cost as log2(N), r=8, p=1; 15 = 32 MiB and ~50-100 ms per hash'),
   RATE_LIMIT_LOGIN_PER_IP: rateSetting('30/300').describe(
-    'login attempts per client IP ("points/seconds" or "off")',
+    'login and refresh attempts per client IP, whatever their outcome ("points/seconds" or "off")',
   ),
   RATE_LIMIT_LOGIN_PER_ACCOUNT: rateSetting('10/300').describe(
-    'failed-or-not login attempts per username/email (brute force on one account)',
+    'failed logins per account (username and email together), from one client IP and from all: ' +
+      'a failing IP is refused, never one that has not failed (see http/login-failures.ts)',
   ),
   RATE_LIMIT_SIGNUP_PER_IP: rateSetting('20/3600').describe('sign-ups per client IP'),
   RATE_LIMIT_WRITES_PER_MEMBER: rateSetting('120/60').describe(

@@ -84,4 +84,10 @@ describe('policy', () => {
     expect(policy.seeEmail(grace, ada)).toBe(false);
     expect(policy.seeEmail(undefined, ada)).toBe(false);
   });
+
+  it('seeAllActivity: every community in the counts for the member only, not for others', () => {
+    expect(policy.seeAllActivity(ada, ada)).toBe(true);
+    expect(policy.seeAllActivity(grace, ada)).toBe(false);
+    expect(policy.seeAllActivity(undefined, ada)).toBe(false);
+  });
 });

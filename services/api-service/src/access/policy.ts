@@ -46,4 +46,11 @@ export const policy = {
 
   /** Email addresses are shown to their owner only. */
   seeEmail: (viewerId: string | undefined, memberId: string): boolean => viewerId === memberId,
+
+  /**
+   * A member's activity counts everywhere for the member themself; anyone else's view of it
+   * leaves out the private communities they are not in, as every other read does.
+   */
+  seeAllActivity: (viewerId: string | undefined, memberId: string): boolean =>
+    viewerId === memberId,
 } as const;

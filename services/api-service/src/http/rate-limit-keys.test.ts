@@ -1,4 +1,4 @@
-import { ipKey, loginKey } from './rate-limit-keys';
+import { accountKey, ipKey, loginKey, sourceKey } from './rate-limit-keys';
 
 describe('ipKey', () => {
   it('counts an IPv4 client per address', () => {
@@ -41,5 +41,32 @@ describe('loginKey', () => {
     const key = loginKey('ada@example.com');
     expect(key).not.toMatch(/ada|example/i);
     expect(loginKey('x'.repeat(10_000))).toHaveLength(43);
+  });
+});
+
+describe('accountKey', () => {
+  const ada = 'a'.repeat(24);
+
+  it('is the member for every login that names them, username or e-mail', () => {
+    expect(accountKey(ada, 'ada')).toBe(accountKey(ada, 'ada@example.com'));
+    expect(accountKey(ada, 'ada')).not.toContain('ada@');
+  });
+
+  it('is the login itself, in any spelling, when it names nobody; never a member key', () => {
+    expect(accountKey(undefined, 'Nobody')).toBe(accountKey(undefined, ' nobody'));
+    expect(accountKey(undefined, 'nobody')).not.toBe(accountKey(undefined, 'somebody'));
+    expect(accountKey(undefined, ada)).not.toBe(accountKey(ada, ada));
+    expect(accountKey(undefined, 'nobody')).not.toMatch(/nobody/);
+  });
+});
+
+describe('sourceKey', () => {
+  it('is one per account and client address, the address counted like ipKey', () => {
+    const account = accountKey('a'.repeat(24), 'ada');
+    expect(sourceKey(account, '::ffff:198.51.100.7')).toBe(sourceKey(account, '198.51.100.7'));
+    expect(sourceKey(account, '198.51.100.7')).not.toBe(sourceKey(account, '198.51.100.8'));
+    expect(sourceKey(account, '198.51.100.7')).not.toBe(
+      sourceKey(accountKey('b'.repeat(24), 'grace'), '198.51.100.7'),
+    );
   });
 });

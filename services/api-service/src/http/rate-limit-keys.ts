@@ -42,3 +42,17 @@ function expandIpv6(address: string): string[] {
 export function loginKey(login: string): string {
   return createHash('sha256').update(login.trim().toLowerCase()).digest('base64url');
 }
+
+/**
+ * The account a login is counted under: the member it names, when it names one, so that the
+ * username and the e-mail of one account are one budget; otherwise the login itself, so guesses
+ * at names nobody has are limited the same way (and answered the same, which hides who exists).
+ */
+export function accountKey(memberId: string | undefined, login: string): string {
+  return memberId === undefined ? `login:${loginKey(login)}` : `member:${memberId}`;
+}
+
+/** The key of one source's failures on one account (`account` as `accountKey` made it). */
+export function sourceKey(account: string, ip: string): string {
+  return `${account}:${ipKey(ip)}`;
+}

@@ -1,5 +1,4 @@
 import type { RateSpec } from '@communities/auth';
-import { AppError } from '@communities/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -9,7 +8,12 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { ApiConfig } from '../config';
-import { ipKey, loginKey } from './rate-limit-keys';
+import { LoginFailures, NOTHING_HELD, type LoginAttempt, type SettleLogin } from './login-failures';
+import { ipKey } from './rate-limit-keys';
+import { tooMany } from './rate-limited-error';
+
+export { RateLimitedError } from './rate-limited-error';
+export type { LoginAttempt, SettleLogin } from './login-failures';
 
 export type RateLimitKind = 'login' | 'signup' | 'write';
 
@@ -17,30 +21,30 @@ export type RateLimitKind = 'login' | 'signup' | 'write';
 export interface RateSubject {
   ip: string;
   memberId?: string;
-  /** The username or e-mail a login names, as sent. */
-  login?: string;
 }
 
-export interface RateLimiter {
+/** What the login endpoint needs of the limiter, once it knows which account is named. */
+export interface LoginLimiter {
+  /**
+   * Before the password is checked: throws RateLimitedError for a source the failure budgets
+   * refuse (the contract is on `LoginFailures`); otherwise the attempt is admitted, and settled
+   * with its outcome.
+   */
+  admitLogin(attempt: LoginAttempt): Promise<SettleLogin>;
+}
+
+export interface RateLimiter extends LoginLimiter {
   /** Consumes one point from every limit that applies to this kind; throws RateLimitedError when any is exhausted. */
   check(kind: RateLimitKind, subject: RateSubject): Promise<void>;
   /** Releases what the limiter holds; the Redis client stays open (its owner closes it). */
   close(): Promise<void>;
 }
 
-/** 429: the message says how long to wait; `Retry-After` carries the same number. */
-export class RateLimitedError extends AppError {
-  constructor(
-    readonly retryAfterSeconds: number,
-    message: string,
-  ) {
-    super('RATE_LIMITED', message);
-  }
-}
-
 /** Each limit, null when switched off. */
 export interface RateLimitSettings {
+  /** Login and refresh attempts per client IP, whatever their outcome. */
   loginPerIp: RateSpec | null;
+  /** Failed logins, per account and per (account, source): see `LoginFailures`. */
   loginPerAccount: RateSpec | null;
   signupPerIp: RateSpec | null;
   writesPerMember: RateSpec | null;
@@ -65,16 +69,9 @@ interface Rule {
   key(subject: RateSubject): string | undefined;
 }
 
+/** Counted per request before it is handled. Logins per account count failures instead. */
 const RULES: Record<RateLimitKind, Rule[]> = {
-  login: [
-    { name: 'login_ip', setting: 'loginPerIp', key: (s) => ipKey(s.ip) },
-    // Per account, whatever the IP: bounds a brute force spread over many addresses.
-    {
-      name: 'login_account',
-      setting: 'loginPerAccount',
-      key: (s) => (s.login === undefined ? undefined : loginKey(s.login)),
-    },
-  ],
+  login: [{ name: 'login_ip', setting: 'loginPerIp', key: (s) => ipKey(s.ip) }],
   signup: [{ name: 'signup_ip', setting: 'signupPerIp', key: (s) => ipKey(s.ip) }],
   write: [
     { name: 'write_member', setting: 'writesPerMember', key: (s) => s.memberId },
@@ -109,6 +106,21 @@ class InsuranceLimiter extends RateLimiterMemory {
     this.onUse();
     return super.consume(...args);
   }
+
+  override penalty(...args: Parameters<RateLimiterMemory['penalty']>): Promise<RateLimiterRes> {
+    this.onUse();
+    return super.penalty(...args);
+  }
+
+  override reward(...args: Parameters<RateLimiterMemory['reward']>): Promise<RateLimiterRes> {
+    this.onUse();
+    return super.reward(...args);
+  }
+
+  override delete(...args: Parameters<RateLimiterMemory['delete']>): Promise<boolean> {
+    this.onUse();
+    return super.delete(...args);
+  }
 }
 
 /**
@@ -137,31 +149,45 @@ export function createRateLimiter(
   };
   redis?.on('ready', onRedisReady);
 
+  /**
+   * `blockInMemory`: once a key is over its points, refuse it in memory until its window ends, so
+   * a flood of refused requests costs Redis nothing. Not for counters that are given points back.
+   */
+  const counter = (name: string, spec: RateSpec, blockInMemory: boolean): RateLimiterAbstract => {
+    const options = {
+      keyPrefix: `${prefix}:${name}`,
+      points: spec.points,
+      duration: spec.durationSeconds,
+    };
+    if (!redis) return new RateLimiterMemory(options);
+    return new RateLimiterRedis({
+      ...options,
+      storeClient: redis,
+      // Not ready → straight to the insurance, rather than waiting on a dead connection.
+      rejectIfRedisNotReady: true,
+      ...(blockInMemory ? { inMemoryBlockOnConsumed: spec.points + 1 } : {}),
+      insuranceLimiter: new InsuranceLimiter(options, onInsurance),
+    });
+  };
+
   const limiters = new Map<string, RateLimiterAbstract>();
   for (const rules of Object.values(RULES)) {
     for (const rule of rules) {
       const spec = settings[rule.setting];
-      if (!spec) continue;
-      const base = { keyPrefix: `${prefix}:${rule.name}`, points: spec.points };
-      const duration = spec.durationSeconds;
-      limiters.set(
-        rule.name,
-        redis
-          ? new RateLimiterRedis({
-              ...base,
-              duration,
-              storeClient: redis,
-              // Not ready → straight to the insurance, rather than waiting on a dead connection.
-              rejectIfRedisNotReady: true,
-              // Once a key is over its points, refuse it in memory until its window ends: a
-              // flood of refused requests costs Redis nothing.
-              inMemoryBlockOnConsumed: spec.points + 1,
-              insuranceLimiter: new InsuranceLimiter({ ...base, duration }, onInsurance),
-            })
-          : new RateLimiterMemory({ ...base, duration }),
-      );
+      if (spec) limiters.set(rule.name, counter(rule.name, spec, true));
     }
   }
+  const failures = settings.loginPerAccount;
+  const loginFailures =
+    failures &&
+    new LoginFailures(
+      {
+        account: counter('login_account', failures, false),
+        source: counter('login_source', failures, false),
+      },
+      failures.points,
+      logger,
+    );
 
   return {
     async check(kind, subject) {
@@ -183,9 +209,10 @@ export function createRateLimiter(
           logger.error({ err: result.reason, kind }, 'rate limit check failed');
         }
       }
-      if (!refused) return;
-      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new RateLimitedError(seconds, `too many ${WHAT[kind]}; retry in ${seconds} s`);
+      if (refused) throw tooMany(WHAT[kind], waitMs);
+    },
+    admitLogin(attempt) {
+      return loginFailures ? loginFailures.admit(attempt) : Promise.resolve(NOTHING_HELD);
     },
     close() {
       redis?.off('ready', onRedisReady);

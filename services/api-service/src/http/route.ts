@@ -148,11 +148,9 @@ export function mountRoutes(specs: RouteSpec[], deps: RouteDeps): Router {
       };
       const limit = spec.rateLimit ?? (spec.method !== 'get' && actor ? 'write' : undefined);
       if (limit) {
-        const login = (input.body as { login?: unknown } | undefined)?.login;
         await deps.limiter.check(limit, {
           ip: req.ip ?? 'unknown',
           ...(actor ? { memberId: actor.id } : {}),
-          ...(typeof login === 'string' ? { login } : {}),
         });
       }
       const result = await spec.handle(input);

@@ -288,6 +288,76 @@ describe.each(storeKinds())('member lifecycle API (%s store)', (kind) => {
       expect(Date.parse(after.last_activity!)).toBeGreaterThan(Date.parse(last.created_at));
     });
 
+    it('counts a private community only for the member and those who share it', async () => {
+      const member = await createMember(h.app);
+      const outsider = await createMember(h.app);
+      const { owner, community: open } = await seedCommunity(h.app);
+      await joinCommunity(h.app, open.id, member.id);
+      const openThread = await createThread(h.app, open.id, member.id);
+      const openMessage = await postMessage(h.app, openThread.id, member.id);
+      const path = `/api/members/${member.id}/activity`;
+      const before = {
+        member_id: member.id,
+        communities_joined: 1,
+        threads_created: 1,
+        messages_posted: 1,
+        last_activity: openMessage.created_at,
+      };
+      expect(await getJson(h.app, path)).toEqual(before);
+
+      await nextMillisecond();
+      const { owner: fellow, community: hidden } = await seedPrivateCommunity(h.app);
+      await inviteAndJoin(h.app, hidden.id, fellow.id, member.id);
+      const thread = await createThread(h.app, hidden.id, member.id);
+      await postMessage(h.app, thread.id, member.id);
+      const last = await postMessage(h.app, thread.id, member.id);
+
+      // Anonymous, an outsider and a member of only the public community: nothing moved.
+      for (const viewer of [undefined, outsider.id, owner.id]) {
+        expect(await getJson(h.app, path, 200, viewer)).toEqual(before);
+      }
+      // The member themself and a fellow member of the private community: all of it.
+      const everything = {
+        member_id: member.id,
+        communities_joined: 2,
+        threads_created: 2,
+        messages_posted: 3,
+        last_activity: last.created_at,
+      };
+      for (const viewer of [member.id, fellow.id]) {
+        expect(await getJson(h.app, path, 200, viewer)).toEqual(everything);
+      }
+    });
+
+    it('counts everything for the member themself, even a private community they left', async () => {
+      const member = await createMember(h.app);
+      const { owner, community: hidden } = await seedPrivateCommunity(h.app);
+      await inviteAndJoin(h.app, hidden.id, owner.id, member.id);
+      const thread = await createThread(h.app, hidden.id, member.id);
+      const message = await postMessage(h.app, thread.id, member.id);
+      const left = await request(h.app)
+        .post(`/api/communities/${hidden.id}/leave`)
+        .set(authHeader(member))
+        .send({});
+      expect(left.status).toBe(200);
+      const path = `/api/members/${member.id}/activity`;
+
+      expect(await getJson(h.app, path, 200, member.id)).toEqual({
+        member_id: member.id,
+        communities_joined: 0,
+        threads_created: 1,
+        messages_posted: 1,
+        last_activity: message.created_at,
+      });
+      expect(await getJson(h.app, path)).toEqual({
+        member_id: member.id,
+        communities_joined: 0,
+        threads_created: 0,
+        messages_posted: 0,
+        last_activity: null,
+      });
+    });
+
     it('answers 404 MEMBER_NOT_FOUND for an unknown id, 400 for a malformed one', async () => {
       expectError(
         await request(h.app).get(`/api/members/${UNKNOWN_ID}/activity`),

@@ -232,6 +232,27 @@ describe.each(storeKinds())('private communities (%s store)', (kind) => {
         shown: (res) => expect(ids(res.body)).toEqual([s.hidden.id, s.open.id]),
       },
       {
+        // The owner made both communities and replied in the hidden one, after making the open one.
+        name: 'GET /api/members/:id/activity leaves it out of the counts',
+        send: (v) => getAs(h.app, `/api/members/${s.owner.id}/activity`, v),
+        hidden: (res) => {
+          expect(res.body).toMatchObject({
+            communities_joined: 1,
+            threads_created: 0,
+            messages_posted: 0,
+          });
+          const last = (res.body as { last_activity: string }).last_activity;
+          expect(Date.parse(last)).toBeLessThan(Date.parse(s.reply.created_at));
+        },
+        shown: (res) =>
+          expect(res.body).toMatchObject({
+            communities_joined: 2,
+            threads_created: 0,
+            messages_posted: 1,
+            last_activity: s.reply.created_at,
+          }),
+      },
+      {
         name: 'POST /api/realtime/grants for its community channel',
         needsToken: true,
         send: (v) =>

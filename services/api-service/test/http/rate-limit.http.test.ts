@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { createRateLimiter, type RateLimiter } from '../../src/http/rate-limit';
 import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
-import { armable, rateLimitScenarios } from '../support/auth-fixtures';
+import { armable, rateLimitScenarios, type OpenLimitedApi } from '../support/auth-fixtures';
+import { loginLockoutScenarios } from '../support/login-lockout-scenarios';
 
 /** The rate limits through the app, counted in process (the embedded default, one replica). */
 describe.each(storeKinds())('rate limits in process (%s store)', (kind) => {
@@ -14,7 +15,7 @@ describe.each(storeKinds())('rate limits in process (%s store)', (kind) => {
     }
   });
 
-  rateLimitScenarios(async (settings) => {
+  const open: OpenLimitedApi = async (settings) => {
     const { limiter, arm } = armable(
       createRateLimiter(settings, {
         logger: pino({ level: 'silent' }),
@@ -24,5 +25,11 @@ describe.each(storeKinds())('rate limits in process (%s store)', (kind) => {
     const h = await openApi(kind, { limiter });
     opened.push({ h, limiter });
     return { app: h.app, arm };
+  };
+
+  rateLimitScenarios(open);
+
+  describe('login failures', () => {
+    loginLockoutScenarios(open);
   });
 });

@@ -4,14 +4,23 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import request from 'supertest';
 import { createRateLimiter, type RateLimitSettings } from '../../src/http/rate-limit';
-import { openApi, storeKinds, type ApiHarness, type StoreKind } from '../support/api-harness';
+import {
+  openApi,
+  storeKinds,
+  type ApiHarness,
+  type StoreHarness,
+  type StoreKind,
+} from '../support/api-harness';
 import {
   armable,
   expectRateLimited,
+  fromIp,
   limitsOnly,
   rateLimitScenarios,
   signUpFrom,
+  type OpenLimitedApi,
 } from '../support/auth-fixtures';
+import { loginLockoutScenarios } from '../support/login-lockout-scenarios';
 import { TEST_PASSWORD, createMember, expectError, expectStatus } from '../support/fixtures';
 
 /** The rate limits through the app with their counters in Redis, shared by every replica. */
@@ -42,22 +51,36 @@ describeWithBackend('REDIS_URL')('rate limits in Redis', () => {
     for (const client of clients.splice(0)) client.disconnect();
   });
 
-  /** One api replica: its own store and its own Redis connection, counting under `keyPrefix`. */
-  async function replica(kind: StoreKind, settings: RateLimitSettings, keyPrefix: string) {
+  /**
+   * One api replica: its own Redis connection, counting under `keyPrefix`, and its own store
+   * unless it shares `store` with another replica.
+   */
+  async function replica(
+    kind: StoreKind,
+    settings: RateLimitSettings,
+    keyPrefix: string,
+    store?: StoreHarness,
+  ) {
     const redis = await openClient(url);
     clients.push(redis);
     const { limiter, arm } = armable(
       createRateLimiter(settings, { redis, keyPrefix, logger: silent }),
     );
-    const h = await openApi(kind, { limiter });
+    const h = await openApi(kind, { limiter, ...(store ? { store } : {}) });
     harnesses.push(h);
     return { h, app: h.app, arm, redis };
   }
 
   describe.each(storeKinds())('through one api replica (%s store)', (kind) => {
-    rateLimitScenarios(async (settings) => {
+    const open: OpenLimitedApi = async (settings) => {
       const { app, arm } = await replica(kind, settings, uniquePrefix());
       return { app, arm };
+    };
+
+    rateLimitScenarios(open);
+
+    describe('login failures', () => {
+      loginLockoutScenarios(open);
     });
   });
 
@@ -84,25 +107,32 @@ describeWithBackend('REDIS_URL')('rate limits in Redis', () => {
       expectStatus(await signUpFrom(b.app, '203.0.113.21', 'elsewhere'), 201);
     });
 
-    it('count login attempts on one account together, whichever replica is asked', async () => {
+    it('count failed logins on one account together, whichever replica is asked', async () => {
       const keyPrefix = uniquePrefix();
-      const settings = limitsOnly({ loginPerAccount: window });
+      const settings = limitsOnly({ loginPerAccount: { points: 3, durationSeconds: 60 } });
       const a = await replica(kind, settings, keyPrefix);
-      const b = await replica(kind, settings, keyPrefix);
+      // Replicas share the store too: the account is one member for both.
+      const b = await replica(kind, settings, keyPrefix, a.h);
       const target = await createMember(a.app);
       a.arm();
       b.arm();
-      const guess = (app: typeof a.app, password: string) =>
-        request(app).post('/api/auth/login').send({ login: target.username, password });
+      const guess = (app: typeof a.app, password: string, ip = '198.51.100.40') =>
+        request(app)
+          .post('/api/auth/login')
+          .set(fromIp(ip))
+          .send({ login: target.username, password });
 
-      const guesses = await Promise.all([
-        guess(a.app, 'guess one'),
-        guess(b.app, 'guess two'), // b does not even know the account: counted all the same
-        guess(a.app, 'guess three'),
-      ]);
+      for (const [app, password] of [
+        [a.app, 'guess one'],
+        [b.app, 'guess two'],
+        [a.app, 'guess three'],
+      ] as const) {
+        expectError(await guess(app, password), 401, 'INVALID_CREDENTIALS');
+      }
 
-      for (const res of guesses) expectError(res, 401, 'INVALID_CREDENTIALS');
-      expectRateLimited(await guess(a.app, TEST_PASSWORD), 1);
+      expectRateLimited(await guess(b.app, TEST_PASSWORD), 60);
+      expectRateLimited(await guess(a.app, TEST_PASSWORD), 60);
+      expectStatus(await guess(b.app, TEST_PASSWORD, '198.51.100.41'), 200);
     });
 
     it('keep counting apart under different key prefixes (the control)', async () => {

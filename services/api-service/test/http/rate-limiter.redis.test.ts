@@ -11,7 +11,16 @@ import {
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { createRateLimiter, type RateLimitSettings } from '../../src/http/rate-limit';
-import { allow, limits, rateLimiterContract, refusal } from './rate-limiter.contract';
+import { accountKey } from '../../src/http/rate-limit-keys';
+import { loginFailuresContract } from './login-failures.contract';
+import {
+  allow,
+  limits,
+  loginRefusal,
+  rateLimiterContract,
+  refusal,
+  type OpenLimiter,
+} from './rate-limiter.contract';
 
 /** A client set up as the service should set up its own: fail fast, never queue. */
 function openClient(url: string): Redis {
@@ -73,11 +82,16 @@ describeWithBackend('REDIS_URL')('RateLimiter on Redis', () => {
   });
 
   describe('the shared contract', () => {
-    rateLimiterContract((settings) =>
+    const open: OpenLimiter = (settings) =>
       Promise.resolve(
         createRateLimiter(settings, { redis, keyPrefix: uniquePrefix(), logger: silent }),
-      ),
-    );
+      );
+
+    rateLimiterContract(open);
+
+    describe('login failures', () => {
+      loginFailuresContract(open);
+    });
   });
 
   it('shares the count between replicas on one Redis', async () => {
@@ -108,13 +122,22 @@ describeWithBackend('REDIS_URL')('RateLimiter on Redis', () => {
       limits({ loginPerIp: TEN_PER_MINUTE, loginPerAccount: TEN_PER_MINUTE }),
       { redis, keyPrefix, logger: silent },
     );
+    const ip = '198.51.100.1';
     try {
-      await limiter.check('login', { ip: '198.51.100.1', login: 'Ada@Example.com' });
+      await limiter.check('login', { ip });
+      const unknown = accountKey(undefined, 'Ada@Example.com');
+      const member = accountKey('a'.repeat(24), 'ada');
+      expect(await loginRefusal(limiter, { ip, account: unknown })).toBeUndefined();
+      expect(await loginRefusal(limiter, { ip, account: member })).toBeUndefined();
 
       const keys = (await redis.keys(`${keyPrefix}:*`)).sort();
-      expect(keys).toHaveLength(2);
-      expect(keys[0]).toMatch(new RegExp(`^${keyPrefix}:login_account:[A-Za-z0-9_-]{43}$`));
-      expect(keys[1]).toBe(`${keyPrefix}:login_ip:198.51.100.1`);
+      const hashed = '[A-Za-z0-9_-]{43}';
+      expect(keys).toHaveLength(5);
+      expect(keys[0]).toMatch(new RegExp(`^${keyPrefix}:login_account:login:${hashed}$`));
+      expect(keys[1]).toBe(`${keyPrefix}:login_account:member:${'a'.repeat(24)}`);
+      expect(keys[2]).toBe(`${keyPrefix}:login_ip:${ip}`);
+      expect(keys[3]).toMatch(new RegExp(`^${keyPrefix}:login_source:login:${hashed}:${ip}$`));
+      expect(keys[4]).toBe(`${keyPrefix}:login_source:member:${'a'.repeat(24)}:${ip}`);
       expect(keys.join(' ').toLowerCase()).not.toContain('ada');
     } finally {
       await limiter.close();
@@ -139,6 +162,29 @@ describeWithBackend('REDIS_URL')('RateLimiter on Redis', () => {
       expect(warnings.map((l) => l.msg)).toEqual([
         'rate-limit store unavailable; limiting per process until it is back',
       ]);
+    } finally {
+      await limiter.close();
+      unreachable.disconnect();
+    }
+  });
+
+  it('keeps counting login failures in process when Redis cannot be reached', async () => {
+    const unreachable = openClient(`redis://127.0.0.1:${await closedPort()}`);
+    const limiter = createRateLimiter(limits({ loginPerAccount: TEN_PER_MINUTE }), {
+      redis: unreachable,
+      keyPrefix: uniquePrefix(),
+      logger: silent,
+    });
+    const account = accountKey('a'.repeat(24), 'ada');
+    try {
+      for (let i = 0; i < TEN_PER_MINUTE.points; i += 1) {
+        expect(await loginRefusal(limiter, { ip: '198.51.100.1', account })).toBeUndefined();
+      }
+
+      expect(await loginRefusal(limiter, { ip: '198.51.100.1', account })).toBeDefined();
+      expect(
+        await loginRefusal(limiter, { ip: '198.51.100.2', account }, 'succeeds'),
+      ).toBeUndefined();
     } finally {
       await limiter.close();
       unreachable.disconnect();

@@ -78,9 +78,13 @@ export async function openApi(
     limiter?: RateLimiter;
     tokens?: TokenService;
     corsOrigins?: string[];
+    /** Another harness's store (a second replica): this harness's `close` leaves it open. */
+    store?: StoreHarness;
   } = {},
 ): Promise<ApiHarness> {
-  const store = await openStore(kind);
+  const store = options.store
+    ? { ...options.store, close: () => Promise.resolve() }
+    : await openStore(kind);
   const events = new RecordingPublisher();
   const tokens = options.tokens ?? testTokenService();
   const app = createApp({

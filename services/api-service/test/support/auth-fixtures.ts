@@ -9,6 +9,7 @@ import {
   type Thread,
 } from '@communities/contracts';
 import request, { type Response } from 'supertest';
+import { NOTHING_HELD } from '../../src/http/login-failures';
 import type { RateLimiter, RateLimitSettings } from '../../src/http/rate-limit';
 import type { MemberDoc } from '../../src/modules/members/member.repository';
 import type { ApiHarness } from './api-harness';
@@ -207,6 +208,7 @@ export function armable(inner: RateLimiter): { limiter: RateLimiter; arm: () => 
   return {
     limiter: {
       check: (kind, subject) => (armed ? inner.check(kind, subject) : Promise.resolve()),
+      admitLogin: (attempt) => (armed ? inner.admitLogin(attempt) : Promise.resolve(NOTHING_HELD)),
       close: () => inner.close(),
     },
     arm: () => {

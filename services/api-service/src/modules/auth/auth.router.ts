@@ -20,12 +20,15 @@ export function authRoutes(auth: AuthService): RouteSpec[] {
       summary: 'Log in for an access token and a refresh token',
       description:
         '`login` is the username or the email. Every failure answers the same 401 ' +
-        'INVALID_CREDENTIALS (unknown account, wrong password, deactivated member). Limited per ' +
-        'client IP and per account.',
+        'INVALID_CREDENTIALS (unknown account, wrong password, deactivated member). Attempts are ' +
+        'limited per client IP; failures per account (username and email together): an address ' +
+        'that failed too often for an account gets 429 for it, and once the account has had too ' +
+        'many failures, so does every address that failed for it, while other addresses may ' +
+        'still log in. A successful login is not counted.',
       body: LoginBody,
       response: { status: 200, schema: TokenPair, description: 'the tokens' },
       errors: ['INVALID_CREDENTIALS', 'RATE_LIMITED'],
-      handle: ({ body }) => auth.login(body),
+      handle: ({ body, req }) => auth.login(body, req.ip ?? 'unknown'),
     }),
     route({
       method: 'post',

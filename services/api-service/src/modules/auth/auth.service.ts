@@ -12,6 +12,8 @@ import { policy } from '../../access/policy';
 import type { Actor } from '../../auth/authenticator';
 import type { PasswordHasher } from '../../auth/password-hasher';
 import type { EventPublisher } from '../../events/event-publisher';
+import type { LoginLimiter } from '../../http/rate-limit';
+import { accountKey } from '../../http/rate-limit-keys';
 import type { Repositories } from '../../store/repositories';
 import type { MemberCredentials } from '../members/member.repository';
 
@@ -34,16 +36,25 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly events: EventPublisher,
     private readonly settings: AuthSettings,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   /**
    * Unknown login, wrong password and deactivated member all answer INVALID_CREDENTIALS, and the
    * password hash is computed in every case, so neither the answer nor its timing names accounts.
+   * Failures are counted against the member the login names (username or email alike), or the
+   * login itself when it names nobody, with the same calls either way; `ip` is the client's.
    */
-  async login(body: LoginBody): Promise<TokenPair> {
+  async login(body: LoginBody, ip: string): Promise<TokenPair> {
     const member = await this.repos.members.credentialsByLogin(body.login);
+    const settle = await this.limiter.admitLogin({
+      ip,
+      account: accountKey(member?.id, body.login),
+    });
     const valid = await this.hasher.verify(body.password, member?.password_hash);
-    if (!member || !valid || !member.is_active) throw invalidCredentials();
+    const succeeded = member !== null && valid && member.is_active;
+    await settle(succeeded);
+    if (!succeeded) throw invalidCredentials();
     return this.issue(member, randomUUID());
   }
 

@@ -123,9 +123,12 @@ export class MemberRepository extends DocumentRepository<MemberDoc, MemberProfil
     return doc && toCredentials(doc);
   }
 
-  /** By username or email, case-insensitively (emails are stored lower-cased). */
+  /**
+   * By username or email, case-insensitively (emails are stored lower-cased) and without the
+   * spaces around it: every spelling the login limit counts as one account (`loginKey`) names it.
+   */
   async credentialsByLogin(login: string): Promise<MemberCredentials | null> {
-    const key = login.toLowerCase();
+    const key = login.trim().toLowerCase();
     const doc = await this.collection.findOne(
       key.includes('@') ? { email: key } : { username_key: key },
     );

@@ -124,10 +124,19 @@ export function memberRoutes(members: MemberService): RouteSpec[] {
       auth: 'optional',
       tag,
       summary: "Get a member's activity counts",
+      description:
+        'Counts (and dates `last_activity` from) only what the caller may see: without a token, ' +
+        'public communities only; with one, public communities plus the private ones the caller ' +
+        'is a member of; the member themself sees everything, private communities they left ' +
+        'included.',
       params: IdParams,
-      response: { status: 200, schema: MemberActivity, description: 'activity counts' },
+      response: {
+        status: 200,
+        schema: MemberActivity,
+        description: 'activity counts, as far as the caller may see',
+      },
       errors: ['MEMBER_NOT_FOUND'],
-      handle: ({ params }) => members.activity(params.id),
+      handle: ({ params, actor }) => members.activity(params.id, actor),
     }),
   ];
 }

@@ -108,7 +108,7 @@ describe('MemberService', () => {
     await expectCode(members.get(unknown, undefined), 'MEMBER_NOT_FOUND');
     await expectCode(members.update(unknown, self, { bio: 'x' }), 'MEMBER_NOT_FOUND');
     await expectCode(members.deactivate(unknown, self), 'MEMBER_NOT_FOUND');
-    await expectCode(members.activity(unknown), 'MEMBER_NOT_FOUND');
+    await expectCode(members.activity(unknown, undefined), 'MEMBER_NOT_FOUND');
     await expectCode(members.communitiesOf(unknown, undefined, { limit: 5 }), 'MEMBER_NOT_FOUND');
   });
 
@@ -162,7 +162,7 @@ describe('MemberService', () => {
 
   it('summarises activity as counts and the latest of join, thread and message', async () => {
     const ada = await signUp('ada', 'a@example.com');
-    expect(await members.activity(ada.id)).toEqual({
+    expect(await members.activity(ada.id, undefined)).toEqual({
       member_id: ada.id,
       communities_joined: 0,
       threads_created: 0,
@@ -182,7 +182,7 @@ describe('MemberService', () => {
       attachments: [],
     };
     await repos.messages.create(message, T(40));
-    expect(await members.activity(ada.id)).toEqual({
+    expect(await members.activity(ada.id, undefined)).toEqual({
       member_id: ada.id,
       communities_joined: 2,
       threads_created: 1,
@@ -190,7 +190,7 @@ describe('MemberService', () => {
       last_activity: T(50).toISOString(),
     });
     await repos.messages.create(message, T(55));
-    expect((await members.activity(ada.id)).last_activity).toBe(T(55).toISOString());
+    expect((await members.activity(ada.id, undefined)).last_activity).toBe(T(55).toISOString());
   });
 
   it("pages a member's communities in join order, leaving out deleted ones", async () => {

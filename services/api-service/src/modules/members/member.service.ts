@@ -106,17 +106,25 @@ export class MemberService {
     };
   }
 
-  async activity(id: string): Promise<MemberActivity> {
-    await this.require(id);
+  /**
+   * Counts only what the viewer may see: the member themself sees everything; anyone else gets
+   * the counts without the private communities they are not in (anonymous: without every private
+   * one), so posting in a private community moves nothing an outsider can read.
+   */
+  async activity(id: string, viewer: Actor | undefined): Promise<MemberActivity> {
+    const [, hidden] = await Promise.all([
+      this.require(id),
+      policy.seeAllActivity(viewer?.id, id) ? [] : this.access.hiddenCommunityIds(viewer),
+    ]);
     const { memberships, threads, messages } = this.repos;
     const [joined, threadCount, messageCount, lastJoin, lastThread, lastMessage] =
       await Promise.all([
-        memberships.countOfMember(id),
-        threads.countByAuthor(id),
-        messages.countByAuthor(id),
-        memberships.latestJoinOf(id),
-        threads.latestByAuthor(id),
-        messages.latestByAuthor(id),
+        memberships.countOfMember(id, hidden),
+        threads.countByAuthor(id, hidden),
+        messages.countByAuthor(id, hidden),
+        memberships.latestJoinOf(id, hidden),
+        threads.latestByAuthor(id, hidden),
+        messages.latestByAuthor(id, hidden),
       ]);
     return {
       member_id: id,

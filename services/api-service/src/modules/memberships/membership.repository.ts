@@ -7,6 +7,7 @@ import {
   type IndexSpec,
 } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
+import { scopeFilter } from '../../store/community-scope';
 import type { PageRequest, SortKey } from '../../store/keyset';
 
 /**
@@ -122,13 +123,14 @@ export class MembershipRepository extends DocumentRepository<MembershipDoc, Memb
     return this.collection.count({ community_id: communityId });
   }
 
-  countOfMember(memberId: string): Promise<number> {
-    return this.collection.count({ member_id: memberId });
+  /** `except`: communities left out of the count (those hidden from whoever asks). */
+  countOfMember(memberId: string, except: string[] = []): Promise<number> {
+    return this.collection.count({ member_id: memberId, ...scopeFilter({ except }) });
   }
 
-  async latestJoinOf(memberId: string): Promise<Date | null> {
+  async latestJoinOf(memberId: string, except: string[] = []): Promise<Date | null> {
     const [latest] = await this.collection.find(
-      { member_id: memberId },
+      { member_id: memberId, ...scopeFilter({ except }) },
       { sort: { joined_at: -1, _id: -1 }, limit: 1 },
     );
     return latest?.joined_at ?? null;

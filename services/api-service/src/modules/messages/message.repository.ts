@@ -351,13 +351,14 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
     return deleted;
   }
 
-  countByAuthor(memberId: string): Promise<number> {
-    return this.collection.count({ author: memberId });
+  /** `except`: communities left out of the count (those hidden from whoever asks). */
+  countByAuthor(memberId: string, except: string[] = []): Promise<number> {
+    return this.collection.count({ author: memberId, ...scopeFilter({ except }) });
   }
 
-  async latestByAuthor(memberId: string): Promise<Date | null> {
+  async latestByAuthor(memberId: string, except: string[] = []): Promise<Date | null> {
     const [latest] = await this.collection.find(
-      { author: memberId },
+      { author: memberId, ...scopeFilter({ except }) },
       { sort: { created_at: -1 }, limit: 1 },
     );
     return latest?.created_at ?? null;

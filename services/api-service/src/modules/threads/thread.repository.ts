@@ -158,13 +158,14 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     return this.collection.deleteMany({ community_id: communityId });
   }
 
-  countByAuthor(memberId: string): Promise<number> {
-    return this.collection.count({ created_by: memberId });
+  /** `except`: communities left out of the count (those hidden from whoever asks). */
+  countByAuthor(memberId: string, except: string[] = []): Promise<number> {
+    return this.collection.count({ created_by: memberId, ...scopeFilter({ except }) });
   }
 
-  async latestByAuthor(memberId: string): Promise<Date | null> {
+  async latestByAuthor(memberId: string, except: string[] = []): Promise<Date | null> {
     const [latest] = await this.collection.find(
-      { created_by: memberId },
+      { created_by: memberId, ...scopeFilter({ except }) },
       { sort: { created_at: -1 }, limit: 1 },
     );
     return latest?.created_at ?? null;

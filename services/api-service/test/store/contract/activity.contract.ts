@@ -39,6 +39,29 @@ export function activityContract(open: OpenStore): void {
     expect(await repos.messages.latestByAuthor(ada)).toEqual(at(70));
   });
 
+  it('leaves the communities in `except` out of the counts and the latest dates', async () => {
+    const { repos } = store();
+    const [ada, shown, hidden, alsoHidden] = [hexId(), hexId(), hexId(), hexId()];
+    await repos.memberships.add(shown, ada, 'member', at(10));
+    await repos.memberships.add(hidden, ada, 'member', at(20));
+    await repos.memberships.add(alsoHidden, ada, 'member', at(30));
+    await createThread(repos, shown, at(11), { created_by: ada });
+    await createThread(repos, hidden, at(21), { created_by: ada });
+    await createMessage(repos, hexId(), at(12), { author: ada, community_id: shown });
+    await createMessage(repos, hexId(), at(22), { author: ada, community_id: hidden });
+    await createMessage(repos, hexId(), at(32), { author: ada, community_id: alsoHidden });
+    const except = [hidden, alsoHidden];
+
+    expect(await repos.memberships.countOfMember(ada, except)).toBe(1);
+    expect(await repos.memberships.latestJoinOf(ada, except)).toEqual(at(10));
+    expect(await repos.threads.countByAuthor(ada, except)).toBe(1);
+    expect(await repos.threads.latestByAuthor(ada, except)).toEqual(at(11));
+    expect(await repos.messages.countByAuthor(ada, except)).toBe(1);
+    expect(await repos.messages.latestByAuthor(ada, except)).toEqual(at(12));
+    expect(await repos.messages.countByAuthor(ada, [shown, ...except])).toBe(0);
+    expect(await repos.messages.latestByAuthor(ada, [shown, ...except])).toBeNull();
+  });
+
   it('counts the members of a community', async () => {
     const { repos } = store();
     const [community, other] = [hexId(), hexId()];

@@ -143,11 +143,11 @@ export function membersContract(open: OpenStore): void {
     expect(await repos.members.credentialsById(hexId())).toBeNull();
   });
 
-  it('finds credentials by username or by email, in any case', async () => {
+  it('finds credentials by username or by email, in any case, spaces around it left out', async () => {
     const { repos } = store();
     const ada = await createMember(repos, { username: 'Ada', email: 'Ada@Example.com' });
     await createMember(repos, { username: 'grace', email: 'grace@example.com' });
-    for (const login of ['Ada', 'ada', 'ADA', 'ada@example.com', 'ADA@EXAMPLE.COM']) {
+    for (const login of ['Ada', 'ada', 'ADA', ' ada ', 'ada@example.com', ' ADA@EXAMPLE.COM']) {
       expect((await repos.members.credentialsByLogin(login))?.id).toBe(ada.id);
     }
     expect(await repos.members.credentialsByLogin('ad')).toBeNull();
