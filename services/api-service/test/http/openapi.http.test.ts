@@ -290,6 +290,19 @@ describe.each(storeKinds())('service documents and probes (%s store)', (kind) =>
       }
     });
 
+    it('declares 400 MALFORMED_REQUEST wherever a path parameter or a body is decoded', () => {
+      for (const { key, path, op } of operations(doc)) {
+        const decodes = path.includes('{') || op.requestBody !== undefined;
+        expect({
+          key,
+          declared: declaredCodes(op.responses['400']).includes('MALFORMED_REQUEST'),
+        }).toEqual({
+          key,
+          declared: decodes,
+        });
+      }
+    });
+
     it('documents both answers of a message post (201 new, 200 replay with Idempotent-Replayed), its key header and after_seq', () => {
       const path = doc.paths['/api/messages/thread/{thread_id}']!;
       const post = path.post!;

@@ -1,7 +1,7 @@
 import { parseSigningKeys, TokenService } from '@communities/auth';
 import { backendUrl, uniqueDbName } from '@communities/test-support';
 import type { Express } from 'express';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/password-hasher';
 import type { RateLimiter } from '../../src/http/rate-limit';
@@ -78,13 +78,15 @@ export async function openApi(
     limiter?: RateLimiter;
     tokens?: TokenService;
     corsOrigins?: string[];
+    /** Default: silent. */
+    logger?: Logger;
   } = {},
 ): Promise<ApiHarness> {
   const store = await openStore(kind);
   const events = new RecordingPublisher();
   const tokens = options.tokens ?? testTokenService();
   const app = createApp({
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     repos: store.repos,
     events,
     // The lowest cost the service accepts: suites sign up hundreds of members.
