@@ -1,4 +1,4 @@
-import type { Community, Page } from '@communities/contracts';
+import { webUrlOrNull, type Community, type Page } from '@communities/contracts';
 import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
@@ -46,7 +46,7 @@ export function toCommunity(doc: CommunityDoc): Community {
     member_count: Math.max(0, doc.member_count),
     is_public: doc.is_public,
     tags: doc.tags,
-    avatar_url: doc.avatar_url,
+    avatar_url: webUrlOrNull(doc.avatar_url),
   };
 }
 

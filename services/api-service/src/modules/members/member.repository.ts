@@ -1,4 +1,4 @@
-import { AppError, type Member, type Page } from '@communities/contracts';
+import { AppError, webUrlOrNull, type Member, type Page } from '@communities/contracts';
 import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { DuplicateKeyError, idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
@@ -54,7 +54,7 @@ function toProfile(doc: MemberDoc): MemberProfile {
     username: doc.username,
     email: doc.email,
     full_name: doc.full_name,
-    avatar_url: doc.avatar_url,
+    avatar_url: webUrlOrNull(doc.avatar_url),
     bio: doc.bio,
     joined_at: doc.joined_at.toISOString(),
     is_active: doc.is_active,
