@@ -22,7 +22,9 @@ export const ApiConfigSchema = z.object({
   DATA_DIR: z
     .string()
     .default('./data')
-    .describe('embedded store: directory of the datafiles (ignored with MONGO_URL)'),
+    .describe(
+      'embedded store: directory of the datafiles (ignored with MONGO_URL); made 0700, files 0600',
+    ),
   EMBEDDED_IN_MEMORY: z
     .enum(['true', 'false'])
     .default('false')
