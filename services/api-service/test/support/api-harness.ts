@@ -80,6 +80,8 @@ export async function openApi(
     corsOrigins?: string[];
     /** Default: silent. */
     logger?: Logger;
+    /** scrypt log2(N); default 10, the lowest the service accepts: suites sign up hundreds of members. */
+    passwordHashCost?: number;
   } = {},
 ): Promise<ApiHarness> {
   const store = await openStore(kind);
@@ -89,8 +91,11 @@ export async function openApi(
     logger: options.logger ?? pino({ level: 'silent' }),
     repos: store.repos,
     events,
-    // The lowest cost the service accepts: suites sign up hundreds of members.
-    auth: { tokens, hasher: new PasswordHasher(10), refreshTtlSeconds: 3600 },
+    auth: {
+      tokens,
+      hasher: new PasswordHasher(options.passwordHashCost ?? 10),
+      refreshTtlSeconds: 3600,
+    },
     limiter: options.limiter,
     corsOrigins: options.corsOrigins,
     ready: () => store.db.ping(),

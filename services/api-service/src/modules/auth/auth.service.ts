@@ -39,11 +39,18 @@ export class AuthService {
   /**
    * Unknown login, wrong password and deactivated member all answer INVALID_CREDENTIALS, and the
    * password hash is computed in every case, so neither the answer nor its timing names accounts.
+   * A successful login whose stored hash is weaker than the configured cost (or in the old format)
+   * stores a fresh hash of the password, which only a login ever knows.
    */
   async login(body: LoginBody): Promise<TokenPair> {
     const member = await this.repos.members.credentialsByLogin(body.login);
     const valid = await this.hasher.verify(body.password, member?.password_hash);
     if (!member || !valid || !member.is_active) throw invalidCredentials();
+    const stored = member.password_hash;
+    if (stored !== undefined && this.hasher.needsRehash(stored)) {
+      const rehashed = await this.hasher.hash(body.password);
+      await this.repos.members.replacePasswordHash(member.id, stored, rehashed);
+    }
     return this.issue(member, randomUUID());
   }
 

@@ -15,7 +15,7 @@ export interface MemberDoc {
   bio: string | null;
   joined_at: Date;
   is_active: boolean;
-  /** `scrypt$...` (see PasswordHasher); absent on members created before authentication. */
+  /** `$scrypt$...` or the older `scrypt$...` (see PasswordHasher); absent before authentication. */
   password_hash?: string;
   /** Bumped by a password change and a deactivation: access tokens carry it (`tv`). */
   token_version?: number;
@@ -137,6 +137,19 @@ export class MemberRepository extends DocumentRepository<MemberDoc, MemberProfil
     const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $set: { password_hash: passwordHash }, $inc: { token_version: 1 } },
+    );
+    return doc !== null;
+  }
+
+  /**
+   * Replaces the hash of the same password (a rehash at login) and, unlike `setPassword`, keeps
+   * the token version. Only while the stored hash is still `current`: a password change that
+   * came in between wins. False when it did.
+   */
+  async replacePasswordHash(id: string, current: string, next: string): Promise<boolean> {
+    const doc = await this.collection.findOneAndUpdate(
+      { _id: this.db.toId(id), password_hash: current },
+      { $set: { password_hash: next } },
     );
     return doc !== null;
   }
