@@ -7,6 +7,9 @@ import { z } from 'zod';
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
   'INVALID_JSON',
+  // The request's bytes cannot be decoded at all: a malformed percent-escape in the path, or a
+  // body that is not in the Content-Encoding it names.
+  'MALFORMED_REQUEST',
   'INVALID_CURSOR',
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',

@@ -6,6 +6,7 @@ export * from './http/auth';
 export * from './auth/claims';
 export * from './auth/revocations';
 export * from './http/params';
+export * from './http/web-url';
 export * from './http/member';
 export * from './http/community';
 export * from './http/thread';

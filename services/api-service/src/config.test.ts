@@ -31,7 +31,7 @@ describe('loadApiConfig', () => {
       CORS_ORIGINS: [],
       AUTH_ACCESS_TTL_SECONDS: 900,
       AUTH_REFRESH_TTL_SECONDS: 30 * 24 * 3600,
-      AUTH_PASSWORD_HASH_COST: 15,
+      AUTH_PASSWORD_HASH_COST: 17,
       RATE_LIMIT_LOGIN_PER_IP: { points: 30, durationSeconds: 300 },
       RATE_LIMIT_LOGIN_PER_ACCOUNT: { points: 10, durationSeconds: 300 },
       RATE_LIMIT_SIGNUP_PER_IP: { points: 20, durationSeconds: 3600 },

@@ -22,7 +22,9 @@ export const ApiConfigSchema = z.object({
   DATA_DIR: z
     .string()
     .default('./data')
-    .describe('embedded store: directory of the datafiles (ignored with MONGO_URL)'),
+    .describe(
+      'embedded store: directory of the datafiles (ignored with MONGO_URL); made 0700, files 0600',
+    ),
   EMBEDDED_IN_MEMORY: z
     .enum(['true', 'false'])
     .default('false')
@@ -74,13 +76,17 @@ export const ApiConfigSchema = z.object({
     .max(365 * 24 * 3600)
     .default(30 * 24 * 3600)
     .describe('lifetime of a refresh token; each refresh issues a new one'),
+  // 17 is OWASP's minimum for scrypt (N=2^17, r=8, p=1). 10 is allowed for the test suites,
+  // which sign up hundreds of members; 20 is the most a stored hash may ask for.
   AUTH_PASSWORD_HASH_COST: z.coerce
     .number()
     .int()
     .min(10)
     .max(20)
-    .default(15)
-    .describe('scrypt cost as log2(N), r=8, p=1; 15 = 32 MiB and ~50-100 ms per hash'),
+    .default(17)
+    .describe(
+      'scrypt cost as log2(N), r=8, p=1; 17 = 128 MiB and ~0.3 s per hash; a login rehashes a weaker stored hash',
+    ),
   RATE_LIMIT_LOGIN_PER_IP: rateSetting('30/300').describe(
     'login and refresh attempts per client IP, whatever their outcome ("points/seconds" or "off")',
   ),

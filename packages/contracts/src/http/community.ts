@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDateTime, ObjectIdString } from '../ids';
 import { PageQuery } from './pagination';
+import { WebUrl } from './web-url';
 
 const Tags = z.array(z.string().trim().min(1).max(50)).max(20);
 
@@ -14,7 +15,10 @@ export const Community = z
     member_count: z.number().int().nonnegative(),
     is_public: z.boolean(),
     tags: z.array(z.string()),
-    avatar_url: z.string().nullable(),
+    avatar_url: z
+      .string()
+      .nullable()
+      .describe('an absolute http(s) URL, or null (also for a value stored before that rule)'),
   })
   .meta({ id: 'Community' });
 export type Community = z.infer<typeof Community>;
@@ -27,7 +31,7 @@ export const CreateCommunityBody = z.strictObject({
   ),
   is_public: z.boolean().default(true),
   tags: Tags.default([]),
-  avatar_url: z.url().max(2048).nullable().default(null),
+  avatar_url: WebUrl.nullable().default(null),
 });
 export type CreateCommunityBody = z.infer<typeof CreateCommunityBody>;
 
@@ -37,7 +41,7 @@ export const UpdateCommunityBody = z
     description: z.string().max(2000),
     is_public: z.boolean(),
     tags: Tags,
-    avatar_url: z.url().max(2048).nullable(),
+    avatar_url: WebUrl.nullable(),
   })
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'at least one field is required');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IsoDateTime, ObjectIdString } from '../ids';
 import { Password } from './auth';
 import { PageQuery } from './pagination';
+import { WebUrl } from './web-url';
 
 const Username = z
   .string()
@@ -9,7 +10,6 @@ const Username = z
   .max(32)
   .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only');
 const Email = z.email().max(254);
-const Url = z.url().max(2048);
 
 export const Member = z
   .strictObject({
@@ -17,7 +17,10 @@ export const Member = z
     username: z.string(),
     email: z.string().nullable().describe('shown only to the member themself; null for others'),
     full_name: z.string().nullable(),
-    avatar_url: z.string().nullable(),
+    avatar_url: z
+      .string()
+      .nullable()
+      .describe('an absolute http(s) URL, or null (also for a value stored before that rule)'),
     bio: z.string().nullable(),
     joined_at: IsoDateTime,
     is_active: z.boolean(),
@@ -30,7 +33,7 @@ const Profile = z.strictObject({
   username: Username.describe('unique, case-insensitively'),
   email: Email.describe('unique, case-insensitively; stored lower-cased'),
   full_name: z.string().trim().min(1).max(100).nullable().optional(),
-  avatar_url: Url.nullable().optional(),
+  avatar_url: WebUrl.nullable().optional(),
   bio: z.string().max(1000).nullable().optional(),
 });
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { IsoDateTime, ObjectIdString } from '../ids';
 import { PageQuery, SearchText } from './pagination';
+import { WebUrl } from './web-url';
 
-const Attachments = z.array(z.url().max(2048)).max(10);
+const Attachments = z.array(WebUrl).max(10);
 
 /**
  * A sender's own id for a message (e.g. a UUID), generated before the first attempt and sent
@@ -27,7 +28,9 @@ export const Message = z
     edited_at: IsoDateTime.nullable(),
     is_edited: z.boolean(),
     reply_to: ObjectIdString.nullable(),
-    attachments: z.array(z.string()),
+    attachments: z
+      .array(z.string())
+      .describe('absolute http(s) URLs (one stored before that rule that is not is left out)'),
     seq: MessageSeq.describe(
       'position in the thread, assigned at posting: increasing and never reused. Numbers are skipped where messages were deleted, and where two api replicas raced on the same post (a retry sent to both)',
     ),

@@ -90,6 +90,10 @@ export function buildOpenApi(specs: RouteSpec[], basePath: string, version: stri
           ...(hasBody && spec.body
             ? (['INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'] as const)
             : []),
+          // Path parameters are percent-decoded, bodies inflated: either can fail to decode.
+          ...((hasBody && spec.body) || spec.path.includes(':')
+            ? (['MALFORMED_REQUEST'] as const)
+            : []),
         ]),
       },
     });

@@ -74,6 +74,29 @@ function bodyParserError(error: unknown): { code: ErrorCode; message: string } |
   }
 }
 
+/** zlib's decoding failures (`Z_DATA_ERROR`, `Z_BUF_ERROR`, brotli's `ERR__ERROR_FORMAT_*`). */
+function isDecompressionError(error: Error): boolean {
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  return (
+    typeof errno === 'number' &&
+    typeof code === 'string' &&
+    (code.startsWith('Z_') || code.startsWith('ERR__ERROR_'))
+  );
+}
+
+/**
+ * Requests whose bytes cannot be decoded, which Express and body-parser raise as plain errors
+ * with `status: 400`: the router's `decodeURIComponent` of a path parameter (a URIError), and
+ * body-parser's inflating of a body that is not in its Content-Encoding (the zlib error). Any
+ * other 400 they raise is the client's too. The raw reason is for the log, not the client.
+ */
+function undecodableRequest(error: unknown): string | undefined {
+  if (!(error instanceof Error) || (error as { status?: unknown }).status !== 400) return undefined;
+  if (error instanceof URIError) return 'the request path has a malformed percent-escape';
+  if (isDecompressionError(error)) return 'the request body is not valid for its Content-Encoding';
+  return 'the request could not be read';
+}
+
 /**
  * The last middleware: every failure leaves as `{"error": {...}}`. Expected failures keep their
  * message; anything else is logged with its stack and answered with a bare 500.
@@ -99,6 +122,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const parserError = bodyParserError(error);
     if (parserError) {
       sendError(res, parserError.code, parserError.message);
+      return;
+    }
+    const undecodable = undecodableRequest(error);
+    if (undecodable) {
+      logger.info(
+        { req: { id: req.id, method: req.method }, reason: (error as Error).message },
+        'malformed request',
+      );
+      sendError(res, 'MALFORMED_REQUEST', undecodable);
       return;
     }
     logger.error(

@@ -4,6 +4,7 @@ import type { ErrorCode } from '@communities/contracts';
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
+  MALFORMED_REQUEST: 400,
   INVALID_CURSOR: 400,
   INVALID_REPLY_TARGET: 400,
   UNKNOWN_ACTION: 400,

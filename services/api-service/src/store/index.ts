@@ -18,7 +18,7 @@ export async function openDocumentDb(settings: StoreSettings, logger: Logger): P
     logger.info({ store: 'mongodb' }, 'store ready');
     return db;
   }
-  const db = await NedbDocumentDb.open({ dataDir: settings.dataDir });
+  const db = await NedbDocumentDb.open({ dataDir: settings.dataDir, logger });
   logger.info({ store: 'embedded', data_dir: settings.dataDir ?? '(memory only)' }, 'store ready');
   return db;
 }

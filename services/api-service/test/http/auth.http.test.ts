@@ -1,5 +1,7 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { Member, TokenPair } from '@communities/contracts';
 import request from 'supertest';
+import { PasswordHasher } from '../../src/auth/password-hasher';
 import { openApi, storeKinds, type ApiHarness } from '../support/api-harness';
 import {
   bearer,
@@ -57,7 +59,7 @@ describe.each(storeKinds())('authentication (%s store)', (kind) => {
       expect(res.text).not.toContain(password);
       expect(res.text).not.toMatch(/password|scrypt/i);
       const stored = await storedMember(h, member.id);
-      expect(stored.password_hash).toMatch(/^scrypt\$/);
+      expect(stored.password_hash).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
       expect(JSON.stringify(stored)).not.toContain(password);
       // The hash is of this password: it logs in, another does not.
       expectStatus(await loginPair(h.app, 'Ada', password), 200);
@@ -73,8 +75,8 @@ describe.each(storeKinds())('authentication (%s store)', (kind) => {
         (await storedMember(h, b.id)).password_hash,
       ];
 
-      expect(hashA).toMatch(/^scrypt\$/);
-      expect(hashB).toMatch(/^scrypt\$/);
+      expect(hashA).toMatch(/^\$scrypt\$/);
+      expect(hashB).toMatch(/^\$scrypt\$/);
       expect(hashA).not.toBe(hashB);
     });
 
@@ -154,6 +156,94 @@ describe.each(storeKinds())('authentication (%s store)', (kind) => {
         400,
         'VALIDATION_FAILED',
       );
+    });
+  });
+
+  describe('POST /api/auth/login with a hash from an older release or a lower cost', () => {
+    /** `scrypt$<logN>$<salt>$<hash>`, r=8 and p=1 implied: what releases before issue 13 stored. */
+    const legacyHash = (password: string, logN: number) => {
+      const salt = randomBytes(16);
+      const key = scryptSync(password.normalize('NFKC'), salt, 32, { N: 2 ** logN, r: 8, p: 1 });
+      return `scrypt$${logN}$${salt.toString('base64')}$${key.toString('base64')}`;
+    };
+    /** Puts a hash in the store as an older release left it: the token version is untouched. */
+    const storeHash = async (app: ApiHarness, memberId: string, passwordHash: string) => {
+      await app.db
+        .collection('members')
+        .findOneAndUpdate(
+          { _id: app.db.toId(memberId) },
+          { $set: { password_hash: passwordHash } },
+        );
+    };
+
+    it('logs in with an old-format hash and rewrites it in the current format, keeping every session', async () => {
+      const member = await createMember(h.app);
+      const session = await login(h.app, member.username);
+      const legacy = legacyHash(TEST_PASSWORD, 10);
+      await storeHash(h, member.id, legacy);
+      const tokenVersion = (await storedMember(h, member.id)).token_version;
+
+      expectError(
+        await loginPair(h.app, member.username, 'not the password'),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+      expect((await storedMember(h, member.id)).password_hash).toBe(legacy);
+
+      expectStatus(await loginPair(h.app, member.username, TEST_PASSWORD), 200);
+
+      const rewritten = await storedMember(h, member.id);
+      expect(rewritten.password_hash).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$[^$]+\$[^$]+$/);
+      expect(rewritten.token_version).toBe(tokenVersion);
+      // The rehash is no password change: sessions opened before it go on.
+      expectStatus(await whoAmI(h.app, member.id, session.access_token), 200);
+      expectStatus(await refresh(h.app, session.refresh_token), 200);
+      // The new hash is of the same password, and is not rewritten again.
+      expectStatus(await loginPair(h.app, member.username, TEST_PASSWORD), 200);
+      expect((await storedMember(h, member.id)).password_hash).toBe(rewritten.password_hash);
+      expectError(
+        await loginPair(h.app, member.username, 'not the password'),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+    });
+
+    it('rehashes at the configured cost a hash made at a lower one, and keeps a stronger one', async () => {
+      const costlier = await openApi(kind, { passwordHashCost: 11 });
+      try {
+        const cheap = await createMember(costlier.app);
+        const strong = await createMember(costlier.app);
+        await storeHash(costlier, cheap.id, await new PasswordHasher(10).hash(TEST_PASSWORD));
+        const strongHash = await new PasswordHasher(12).hash(TEST_PASSWORD);
+        await storeHash(costlier, strong.id, strongHash);
+
+        expectStatus(await loginPair(costlier.app, cheap.username, TEST_PASSWORD), 200);
+        expectStatus(await loginPair(costlier.app, strong.username, TEST_PASSWORD), 200);
+
+        expect((await storedMember(costlier, cheap.id)).password_hash).toMatch(
+          /^\$scrypt\$ln=11,r=8,p=1\$/,
+        );
+        expect((await storedMember(costlier, strong.id)).password_hash).toBe(strongHash);
+      } finally {
+        await costlier.close();
+      }
+    });
+
+    it('does not rewrite the hash of a deactivated member, whose login is refused', async () => {
+      const member = await createMember(h.app);
+      expectStatus(
+        await request(h.app).delete(`/api/members/${member.id}`).set(authHeader(member)),
+        204,
+      );
+      const legacy = legacyHash(TEST_PASSWORD, 10);
+      await storeHash(h, member.id, legacy);
+
+      expectError(
+        await loginPair(h.app, member.username, TEST_PASSWORD),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+      expect((await storedMember(h, member.id)).password_hash).toBe(legacy);
     });
   });
 
@@ -285,7 +375,7 @@ describe.each(storeKinds())('authentication (%s store)', (kind) => {
         'INVALID_CREDENTIALS',
       );
       expectStatus(await loginPair(h.app, member.username, NEW_PASSWORD), 200);
-      expect((await storedMember(h, member.id)).password_hash).toMatch(/^scrypt\$/);
+      expect((await storedMember(h, member.id)).password_hash).toMatch(/^\$scrypt\$/);
     });
 
     it('refuses a wrong current password (401) and changes nothing', async () => {

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { ErrorBody } from '@communities/contracts';
 import pino from 'pino';
 import request from 'supertest';
@@ -146,6 +148,97 @@ describe.each(storeKinds())('HTTP errors (%s store)', (kind) => {
         );
 
       expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  describe('requests that cannot be decoded', () => {
+    let logged: ApiHarness;
+    let lines: { level: number; msg: string }[];
+    beforeEach(async () => {
+      lines = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+          done();
+        },
+      });
+      logged = await openApi(kind, { logger: pino({ level: 'debug' }, sink) });
+    });
+    afterEach(async () => {
+      await logged.close();
+    });
+
+    /** A 400 MALFORMED_REQUEST with nothing but code, message and request id, logged below error. */
+    const expectMalformed = (res: request.Response) => {
+      const body = expectError(res, 400, 'MALFORMED_REQUEST');
+      expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'request_id']);
+      for (const leak of ['URIError', 'Z_DATA_ERROR', 'Z_BUF_ERROR', 'header check', ' at ']) {
+        expect(res.text).not.toContain(leak);
+      }
+      return body;
+    };
+    const errorLines = () => lines.filter((line) => line.level >= 50);
+    /** A sign-up body sent as these exact bytes (supertest would JSON-encode a Buffer). */
+    const postBytes = (encoding: string, bytes: Buffer) =>
+      request(logged.app)
+        .post('/api/members/')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .serialize(() => bytes as unknown as string)
+        .send(bytes);
+
+    it('answers 400 MALFORMED_REQUEST to a path parameter with a malformed percent-escape', async () => {
+      const owner = await createMember(logged.app);
+      const paths = [
+        '/api/communities/%u0041',
+        '/api/threads/%E0%A4%A',
+        '/api/members/username/%ZZ',
+        `/api/communities/${UNKNOWN_ID}/members/%`,
+      ];
+      for (const path of paths) {
+        const body = expectMalformed(await request(logged.app).get(path).set(authHeader(owner)));
+        expect(body.error.message).toBe('the request path has a malformed percent-escape');
+      }
+      expectMalformed(
+        await request(logged.app).delete('/api/communities/%u0041').set(authHeader(owner)),
+      );
+      expect(errorLines()).toEqual([]);
+      expect(
+        lines.filter((line) => line.msg === 'request completed' && line.level === 40),
+      ).toHaveLength(paths.length + 1);
+    });
+
+    it('answers 400 MALFORMED_REQUEST to a body whose bytes are not in its Content-Encoding', async () => {
+      const json = JSON.stringify({
+        username: 'ada',
+        email: 'ada@example.com',
+        password: TEST_PASSWORD,
+      });
+      const bodies: [string, Buffer][] = [
+        ['gzip', Buffer.from(json)],
+        ['gzip', gzipSync(json).subarray(0, 12)],
+        ['deflate', Buffer.from(json)],
+        ['br', Buffer.from(json)],
+      ];
+      for (const [encoding, bytes] of bodies) {
+        const body = expectMalformed(await postBytes(encoding, bytes));
+        expect(body.error.message).toBe('the request body is not valid for its Content-Encoding');
+      }
+      expect(errorLines()).toEqual([]);
+      expect(((await getJson(logged.app, '/api/members/')) as { items: unknown[] }).items).toEqual(
+        [],
+      );
+    });
+
+    it('still accepts a body that is gzip as it says', async () => {
+      const res = await postBytes(
+        'gzip',
+        gzipSync(
+          JSON.stringify({ username: 'ada', email: 'ada@example.com', password: TEST_PASSWORD }),
+        ),
+      );
+
+      expect(res.status).toBe(201);
     });
   });
 

@@ -133,6 +133,13 @@ interface Operation {
     }
   >;
 }
+interface JsonSchema {
+  format?: string;
+  pattern?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
 interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string };
@@ -286,6 +293,61 @@ describe.each(storeKinds())('service documents and probes (%s store)', (kind) =>
               status: Number(status),
             });
           }
+        }
+      }
+    });
+
+    it('declares 400 MALFORMED_REQUEST wherever a path parameter or a body is decoded', () => {
+      for (const { key, path, op } of operations(doc)) {
+        const decodes = path.includes('{') || op.requestBody !== undefined;
+        expect({
+          key,
+          declared: declaredCodes(op.responses['400']).includes('MALFORMED_REQUEST'),
+        }).toEqual({
+          key,
+          declared: decodes,
+        });
+      }
+    });
+
+    it('documents avatar and attachment URLs as absolute http(s) URLs, with a pattern that refuses other schemes', () => {
+      const bodyOf = (path: string, method: string) =>
+        (
+          doc.paths[path]![method] as unknown as {
+            requestBody: { content: { 'application/json': { schema: JsonSchema } } };
+          }
+        ).requestBody.content['application/json'].schema;
+      const urlFields: [string, JsonSchema | undefined][] = [
+        ['POST /api/members', bodyOf('/api/members', 'post').properties?.avatar_url],
+        ['PUT /api/members/{id}', bodyOf('/api/members/{id}', 'put').properties?.avatar_url],
+        ['POST /api/communities', bodyOf('/api/communities', 'post').properties?.avatar_url],
+        [
+          'PUT /api/communities/{id}',
+          bodyOf('/api/communities/{id}', 'put').properties?.avatar_url,
+        ],
+        [
+          'POST /api/messages/thread/{thread_id}',
+          bodyOf('/api/messages/thread/{thread_id}', 'post').properties?.attachments?.items,
+        ],
+        [
+          'PUT /api/messages/{id}',
+          bodyOf('/api/messages/{id}', 'put').properties?.attachments?.items,
+        ],
+      ];
+      for (const [key, schema] of urlFields) {
+        expect({ key, schema }).toEqual({
+          key,
+          schema: expect.objectContaining({
+            format: 'uri',
+            pattern: expect.any(String),
+            description: expect.stringContaining('https://'),
+          }),
+        });
+        const pattern = new RegExp(schema!.pattern!);
+        expect(pattern.test('https://cdn.example.com/a.png')).toBe(true);
+        expect(pattern.test('http://cdn.example.com/a.png')).toBe(true);
+        for (const bad of ['javascript:alert(1)', 'data:text/html,<b>', 'file:///etc/passwd']) {
+          expect({ key, bad, accepted: pattern.test(bad) }).toEqual({ key, bad, accepted: false });
         }
       }
     });

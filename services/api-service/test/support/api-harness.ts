@@ -1,7 +1,7 @@
 import { parseSigningKeys, TokenService } from '@communities/auth';
 import { backendUrl, uniqueDbName } from '@communities/test-support';
 import type { Express } from 'express';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp } from '../../src/app';
 import { PasswordHasher } from '../../src/auth/password-hasher';
 import type { RateLimiter } from '../../src/http/rate-limit';
@@ -80,6 +80,10 @@ export async function openApi(
     corsOrigins?: string[];
     /** Another harness's store (a second replica): this harness's `close` leaves it open. */
     store?: StoreHarness;
+    /** Default: silent. */
+    logger?: Logger;
+    /** scrypt log2(N); default 10, the lowest the service accepts: suites sign up hundreds of members. */
+    passwordHashCost?: number;
   } = {},
 ): Promise<ApiHarness> {
   const store = options.store
@@ -88,11 +92,14 @@ export async function openApi(
   const events = new RecordingPublisher();
   const tokens = options.tokens ?? testTokenService();
   const app = createApp({
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     repos: store.repos,
     events,
-    // The lowest cost the service accepts: suites sign up hundreds of members.
-    auth: { tokens, hasher: new PasswordHasher(10), refreshTtlSeconds: 3600 },
+    auth: {
+      tokens,
+      hasher: new PasswordHasher(options.passwordHashCost ?? 10),
+      refreshTtlSeconds: 3600,
+    },
     limiter: options.limiter,
     corsOrigins: options.corsOrigins,
     ready: () => store.db.ping(),

@@ -44,6 +44,8 @@ export class AuthService {
    * password hash is computed in every case, so neither the answer nor its timing names accounts.
    * Failures are counted against the member the login names (username or email alike), or the
    * login itself when it names nobody, with the same calls either way; `ip` is the client's.
+   * A successful login whose stored hash is weaker than the configured cost (or in the old format)
+   * stores a fresh hash of the password, which only a login ever knows.
    */
   async login(body: LoginBody, ip: string): Promise<TokenPair> {
     const member = await this.repos.members.credentialsByLogin(body.login);
@@ -55,6 +57,11 @@ export class AuthService {
     const succeeded = member !== null && valid && member.is_active;
     await settle(succeeded);
     if (!succeeded) throw invalidCredentials();
+    const stored = member.password_hash;
+    if (stored !== undefined && this.hasher.needsRehash(stored)) {
+      const rehashed = await this.hasher.hash(body.password);
+      await this.repos.members.replacePasswordHash(member.id, stored, rehashed);
+    }
     return this.issue(member, randomUUID());
   }
 

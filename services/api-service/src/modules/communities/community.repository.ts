@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Community, Page } from '@communities/contracts';
+import { webUrlOrNull, type Community, type Page } from '@communities/contracts';
 import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
@@ -69,7 +69,7 @@ export function toCommunity(doc: CommunityDoc): Community {
     member_count: Math.max(0, doc.member_count),
     is_public: doc.is_public,
     tags: doc.tags,
-    avatar_url: doc.avatar_url,
+    avatar_url: webUrlOrNull(doc.avatar_url),
   };
 }
 

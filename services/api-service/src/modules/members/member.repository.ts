@@ -1,4 +1,4 @@
-import { AppError, type Member, type Page } from '@communities/contracts';
+import { AppError, webUrlOrNull, type Member, type Page } from '@communities/contracts';
 import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { DuplicateKeyError, idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
@@ -15,7 +15,7 @@ export interface MemberDoc {
   bio: string | null;
   joined_at: Date;
   is_active: boolean;
-  /** `scrypt$...` (see PasswordHasher); absent on members created before authentication. */
+  /** `$scrypt$...` or the older `scrypt$...` (see PasswordHasher); absent before authentication. */
   password_hash?: string;
   /** Bumped by a password change and a deactivation: access tokens carry it (`tv`). */
   token_version?: number;
@@ -54,7 +54,7 @@ function toProfile(doc: MemberDoc): MemberProfile {
     username: doc.username,
     email: doc.email,
     full_name: doc.full_name,
-    avatar_url: doc.avatar_url,
+    avatar_url: webUrlOrNull(doc.avatar_url),
     bio: doc.bio,
     joined_at: doc.joined_at.toISOString(),
     is_active: doc.is_active,
@@ -140,6 +140,19 @@ export class MemberRepository extends DocumentRepository<MemberDoc, MemberProfil
     const doc = await this.collection.findOneAndUpdate(
       { _id: this.db.toId(id) },
       { $set: { password_hash: passwordHash }, $inc: { token_version: 1 } },
+    );
+    return doc !== null;
+  }
+
+  /**
+   * Replaces the hash of the same password (a rehash at login) and, unlike `setPassword`, keeps
+   * the token version. Only while the stored hash is still `current`: a password change that
+   * came in between wins. False when it did.
+   */
+  async replacePasswordHash(id: string, current: string, next: string): Promise<boolean> {
+    const doc = await this.collection.findOneAndUpdate(
+      { _id: this.db.toId(id), password_hash: current },
+      { $set: { password_hash: next } },
     );
     return doc !== null;
   }

@@ -70,7 +70,7 @@ describe('MemberService', () => {
   it('keeps the password only as a salted hash that verifies it', async () => {
     const ada = await signUp('ada', 'a@example.com');
     const stored = await repos.members.credentialsById(ada.id);
-    expect(stored?.password_hash).toMatch(/^scrypt\$/);
+    expect(stored?.password_hash).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
     expect(stored?.password_hash).not.toContain(PASSWORD);
     expect(await hasher.verify(PASSWORD, stored?.password_hash)).toBe(true);
     expect(await hasher.verify('another password', stored?.password_hash)).toBe(false);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, type Message, type Page } from '@communities/contracts';
+import { AppError, webUrlsOnly, type Message, type Page } from '@communities/contracts';
 import {
   DuplicateKeyError,
   idToHex,
@@ -118,7 +118,7 @@ export function toMessage(doc: MessageDoc): Message {
     edited_at: doc.edited_at ? doc.edited_at.toISOString() : null,
     is_edited: doc.is_edited,
     reply_to: doc.reply_to,
-    attachments: doc.attachments,
+    attachments: webUrlsOnly(doc.attachments),
     seq: doc.seq,
     client_msg_id: doc.client_msg_id,
   };

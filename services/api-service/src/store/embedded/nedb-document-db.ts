@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Datastore from '@seald-io/nedb';
 import { ObjectId } from 'mongodb';
+import type { Logger } from 'pino';
 import {
   DuplicateKeyError,
   rethrowDuplicates,
@@ -13,6 +13,7 @@ import {
   type Sort,
   type Update,
 } from '../document-db';
+import { DATA_DIR_MODE, DATAFILE_MODE, preparePrivateDataDir } from './private-data-dir';
 
 /**
  * The embedded engine: NeDB, one append-only datafile per collection under `dataDir` (or memory
@@ -98,6 +99,8 @@ class NedbCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
 export interface EmbeddedOptions {
   /** Directory for the datafiles; omitted means memory only (tests). */
   dataDir?: string | undefined;
+  /** Where permission changes to an existing data directory are reported. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 export class NedbDocumentDb implements DocumentDb {
@@ -108,7 +111,7 @@ export class NedbDocumentDb implements DocumentDb {
   private constructor(private readonly dataDir: string | undefined) {}
 
   static async open(options: EmbeddedOptions = {}): Promise<NedbDocumentDb> {
-    if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+    if (options.dataDir) await preparePrivateDataDir(options.dataDir, options.logger);
     return new NedbDocumentDb(options.dataDir);
   }
 
@@ -117,7 +120,11 @@ export class NedbDocumentDb implements DocumentDb {
     if (!store) {
       store = new Datastore<Raw>(
         this.dataDir
-          ? { filename: path.join(this.dataDir, `${name}.db`), autoload: false }
+          ? {
+              filename: path.join(this.dataDir, `${name}.db`),
+              autoload: false,
+              modes: { fileMode: DATAFILE_MODE, dirMode: DATA_DIR_MODE },
+            }
           : { inMemoryOnly: true },
       );
       this.stores.set(name, store);

@@ -177,6 +177,26 @@ export function membersContract(open: OpenStore): void {
     expect(await repos.members.setPassword(hexId(), 'scrypt$10$x$y')).toBe(false);
   });
 
+  it('replaces a password hash only while it is still the one given, keeping the token version', async () => {
+    const { repos } = store();
+    const ada = await createMember(repos, { username: 'ada' });
+    const rehashed = '$scrypt$ln=17,r=8,p=1$c2FsdA$aGFzaA';
+
+    expect(await repos.members.replacePasswordHash(ada.id, PASSWORD_HASH, rehashed)).toBe(true);
+    expect(await repos.members.credentialsById(ada.id)).toMatchObject({
+      token_version: 0,
+      password_hash: rehashed,
+    });
+    // A password change in between wins: the rehash of the old password is dropped.
+    await repos.members.setPassword(ada.id, 'scrypt$10$changed$meanwhile');
+    expect(await repos.members.replacePasswordHash(ada.id, rehashed, 'a stale rehash')).toBe(false);
+    expect(await repos.members.credentialsById(ada.id)).toMatchObject({
+      token_version: 1,
+      password_hash: 'scrypt$10$changed$meanwhile',
+    });
+    expect(await repos.members.replacePasswordHash(hexId(), PASSWORD_HASH, rehashed)).toBe(false);
+  });
+
   it('bumps the token version when it deactivates a member, keeping the password hash', async () => {
     const { repos } = store();
     const ada = await createMember(repos);
