@@ -12,6 +12,7 @@ export {
   type RevocationRegister,
   type Sequenced,
 } from './event-bus';
+export { ExpiringMaxMap } from './expiring-max-map';
 export { REDIS_REVOCATION_PREFIX } from './revocation-register';
 export { InProcessEventBus, InProcessHub, type InProcessHubOptions } from './in-process-event-bus';
 export { RedisEventBus, type RedisEventBusOptions } from './redis-event-bus';

@@ -1,4 +1,5 @@
 import { type DomainEvent, type RevocationEntry, revocationEntries } from '@communities/contracts';
+import { ExpiringMaxMap } from './expiring-max-map';
 
 /** Key prefix of the register on Redis. The hash tag puts every entry in the access channel's slot. */
 export const REDIS_REVOCATION_PREFIX = 'revocation:{gateway:access}:';
@@ -10,43 +11,17 @@ export function entriesToRecord(event: DomainEvent): RevocationEntry[] {
 
 /** The in-process register, shared by every bus on one hub like the Redis keys are. */
 export class InProcessRevocations {
-  private readonly entries = new Map<string, { value: number; expiresAt: number }>();
+  private readonly entries: ExpiringMaxMap;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly now: () => number,
-  ) {}
+  constructor(ttlMs: number, now: () => number) {
+    this.entries = new ExpiringMaxMap(ttlMs, now);
+  }
 
-  /** Keeps the larger value; every write renews the entry's lifetime. */
   record(entries: readonly RevocationEntry[]): void {
-    if (entries.length === 0) return;
-    const now = this.now();
-    this.expire(now);
-    for (const { key, value } of entries) {
-      const previous = this.read(key, now);
-      // Re-inserted at the end: insertion order stays expiry order (one lifetime for all).
-      this.entries.delete(key);
-      this.entries.set(key, {
-        value: Math.max(value, previous ?? value),
-        expiresAt: now + this.ttlMs,
-      });
-    }
+    for (const { key, value } of entries) this.entries.raise(key, value);
   }
 
   readAll(keys: readonly string[]): (number | undefined)[] {
-    const now = this.now();
-    return keys.map((key) => this.read(key, now));
-  }
-
-  private read(key: string, now: number): number | undefined {
-    const entry = this.entries.get(key);
-    return entry && entry.expiresAt > now ? entry.value : undefined;
-  }
-
-  private expire(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now) return;
-      this.entries.delete(key);
-    }
+    return keys.map((key) => this.entries.get(key));
   }
 }

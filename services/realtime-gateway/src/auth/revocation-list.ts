@@ -1,3 +1,4 @@
+import { ExpiringMaxMap } from '@communities/broker';
 import {
   type AccessClaims,
   type GrantClaims,
@@ -21,56 +22,32 @@ export const MAX_LOCAL_REVOCATIONS = 200_000;
  * that finds the subscription and ends it.
  */
 export class RevocationList {
-  private readonly entries = new Map<string, { value: number; expiresAt: number }>();
+  private readonly entries: ExpiringMaxMap;
 
   constructor(
-    private readonly memoryMs = REVOCATION_TTL_SECONDS * 1000,
-    private readonly maxEntries = MAX_LOCAL_REVOCATIONS,
+    memoryMs = REVOCATION_TTL_SECONDS * 1000,
+    maxEntries = MAX_LOCAL_REVOCATIONS,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new ExpiringMaxMap(memoryMs, now, maxEntries);
+  }
 
   /** Keeps the larger of two values of one key. */
   record(entries: readonly RevocationEntry[]): void {
-    const now = this.now();
-    this.expire(now);
-    for (const { key, value } of entries) {
-      const previous = this.value(key, now);
-      this.entries.delete(key);
-      if (this.entries.size >= this.maxEntries) {
-        const oldest = this.entries.keys().next();
-        if (!oldest.done) this.entries.delete(oldest.value);
-      }
-      this.entries.set(key, {
-        value: Math.max(value, previous ?? value),
-        expiresAt: now + this.memoryMs,
-      });
-    }
+    for (const { key, value } of entries) this.entries.raise(key, value);
   }
 
   isAccessRevoked(claims: AccessClaims, registered?: number): boolean {
-    const local = this.value(revocationKeys.member(claims.sub), this.now());
+    const local = this.entries.get(revocationKeys.member(claims.sub));
     return isAccessTokenRevoked(claims, local) || isAccessTokenRevoked(claims, registered);
   }
 
   isGrantRevoked(claims: GrantClaims): boolean {
     const now = this.now();
-    return grantRevocationKeys(claims).some((key) => this.value(key, now) !== undefined);
+    return grantRevocationKeys(claims).some((key) => this.entries.get(key, now) !== undefined);
   }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  private value(key: string, now: number): number | undefined {
-    const entry = this.entries.get(key);
-    return entry && entry.expiresAt > now ? entry.value : undefined;
-  }
-
-  /** Insertion order is expiry order (one lifetime for every entry; a re-set entry moves last). */
-  private expire(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now) return;
-      this.entries.delete(key);
-    }
   }
 }
