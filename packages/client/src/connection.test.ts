@@ -191,6 +191,21 @@ describe('RealtimeClient: refusals', () => {
     expect(h.client.state).toBe('closed');
   });
 
+  it('waits as long as the backoff cap after a 4429 (too many sockets of the member), then tries again', async () => {
+    const h = harness({ random: () => 0.999 });
+    const delays: (number | null)[] = [];
+    h.client.on('disconnected', (d) => delays.push(d.reconnectInMs));
+    void h.client.connect().catch(() => undefined);
+    await settle();
+    h.gateway.latest.open();
+    h.gateway.latest.serverClose(4429, 'too many connections');
+    await settle();
+    expect(delays).toEqual([9990]);
+    expect(h.client.state).toBe('reconnecting');
+    await h.clock.advance(9990);
+    expect(h.gateway.sockets).toHaveLength(2);
+  });
+
   it('close() closes the socket with 1000 and never reconnects', async () => {
     const h = harness();
     await connectAndJoin(h);

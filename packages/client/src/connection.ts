@@ -9,6 +9,7 @@ const UNAUTHENTICATED: (typeof CLOSE_CODES)['UNAUTHENTICATED'] = 4401;
 const FORBIDDEN: (typeof CLOSE_CODES)['FORBIDDEN'] = 4403;
 const NORMAL: (typeof CLOSE_CODES)['NORMAL'] = 1000;
 const SERVICE_RESTART: (typeof CLOSE_CODES)['SERVICE_RESTART'] = 1012;
+const TOO_MANY_CONNECTIONS: (typeof CLOSE_CODES)['TOO_MANY_CONNECTIONS'] = 4429;
 /** No close frame (RFC 6455 §7.1.5); also what the client reports for its connect timeout. */
 const ABNORMAL = 1006;
 
@@ -46,6 +47,9 @@ interface Live {
  * resets after a stable connection), honours the gateway's `reconnect` frame (drain), and stops on
  * 4403 or on a 4401 that a fresh token did not cure.
  */
+/** An attempt number whose backoff ceiling is the cap for any sane base and cap. */
+const CAP_ATTEMPT = 30;
+
 export class Connection {
   state: ClientState = 'idle';
   private live: Live | undefined;
@@ -169,6 +173,9 @@ export class Connection {
     } else {
       // A first 4401: the next socket asks getAccessToken() again (the token may have expired).
       if (code === UNAUTHENTICATED) this.authRetried = true;
+      // The member holds as many sockets here as the gateway allows: a place frees only when one
+      // of their other tabs closes, so wait as long as backoff ever does, not its short first tries.
+      if (code === TOO_MANY_CONNECTIONS) this.attempt = Math.max(this.attempt, CAP_ATTEMPT);
       this.retry(code, reason);
     }
   }
