@@ -458,6 +458,26 @@ describeWithBackend('REDIS_URL')('split stack: one api-service and two gateways 
       const stale = await rest.call('GET', `/api/members/${quitter.id}`, undefined, quitter.id);
       expect(stale.status).toBe(401);
     });
+
+    it("refuses a deactivated member's old token on a gateway started after the deactivation", async () => {
+      const quitter = await rest.createMember();
+      const token = rest.tokenOf(quitter.id);
+      await rest.expect(204, 'DELETE', `/api/members/${quitter.id}`, undefined, quitter.id);
+      // A replica that was not running then (a restart, a scale-up): it never heard the event.
+      const late = await startGateway('late', redisUrl);
+      try {
+        const refusal = await WsTestClient.refusal(late.port, quitter.id, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(refusal.status).toBe(401);
+        const viaFrame = await WsTestClient.open(late.port, quitter.id);
+        clients.push(viaFrame);
+        viaFrame.send({ action: 'authenticate', token });
+        expect((await viaFrame.waitForClose()).code).toBe(4401);
+      } finally {
+        await late.gateway.stop();
+      }
+    });
   });
 
   describe('the spec example, on each gateway', () => {
