@@ -155,6 +155,26 @@ describe('RealtimeClient: refusals', () => {
     expect(h.errors).toEqual([]);
   });
 
+  it('tells getAccessToken that the token was rejected, once, after a 4401', async () => {
+    const requests: boolean[] = [];
+    const h = harness({
+      getAccessToken: ({ rejected }) => {
+        requests.push(rejected);
+        return Promise.resolve(rejected ? 'new-token' : 'cached-token');
+      },
+    });
+    await connectAndJoin(h);
+    h.gateway.latest.serverClose(4401, 'unknown key');
+    await h.clock.advance(DEFAULT_BACKOFF.baseMs);
+    h.gateway.latest.open();
+    expect(h.gateway.latest.sent[0]).toEqual({ action: 'authenticate', token: 'new-token' });
+    // The new token was obtained: a drop that follows is no reason to replace it.
+    h.gateway.latest.serverClose(1006, 'gone');
+    await h.clock.advance(DEFAULT_BACKOFF.capMs);
+    expect(h.gateway.sockets).toHaveLength(3);
+    expect(requests).toEqual([false, true, false]); // one per socket
+  });
+
   it('stops with UNAUTHENTICATED when the fresh token is refused too', async () => {
     const h = harness();
     const closed: unknown[] = [];

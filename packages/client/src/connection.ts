@@ -1,7 +1,7 @@
 import type { CLOSE_CODES, ReconnectFrame } from '@communities/contracts';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import type { Timers, WebSocketConstructor, WebSocketLike } from './platform';
-import { RealtimeClientError, type ClientState } from './types';
+import { RealtimeClientError, type AccessTokenRequest, type ClientState } from './types';
 
 // Values checked against the contracts' CLOSE_CODES by type only: importing the contracts at
 // run time would pull zod and node:crypto into a browser bundle.
@@ -17,7 +17,7 @@ export type Frame = { type: string } & Record<string, unknown>;
 
 export interface ConnectionOptions {
   url: string;
-  getAccessToken(): Promise<string>;
+  getAccessToken(request: AccessTokenRequest): Promise<string>;
   WebSocket: WebSocketConstructor;
   timers: Timers;
   random: () => number;
@@ -56,6 +56,8 @@ export class Connection {
   private attempt = 0;
   /** A 4401 was answered by asking for a token again; cleared once a socket authenticates. */
   private authRetried = false;
+  /** The last token was refused (4401) and no new one was obtained yet. */
+  private tokenRejected = false;
   /** When the gateway asked us to reconnect (drain), as a timestamp; the next socket opens then. */
   private drainAt: number | undefined;
   private readonly pending = new Set<unknown>();
@@ -94,7 +96,8 @@ export class Connection {
   private async open(): Promise<void> {
     let token: string;
     try {
-      token = await this.options.getAccessToken();
+      token = await this.options.getAccessToken({ rejected: this.tokenRejected });
+      this.tokenRejected = false;
     } catch {
       // The app could not produce a token now (offline refresh): try again later.
       if (this.state !== 'closed') this.retry(ABNORMAL, 'getAccessToken failed');
@@ -172,7 +175,7 @@ export class Connection {
       this.fail(code, reason, error);
     } else {
       // A first 4401: the next socket asks getAccessToken() again (the token may have expired).
-      if (code === UNAUTHENTICATED) this.authRetried = true;
+      if (code === UNAUTHENTICATED) this.authRetried = this.tokenRejected = true;
       // The member holds as many sockets here as the gateway allows: a place frees only when one
       // of their other tabs closes, so wait as long as backoff ever does, not its short first tries.
       if (code === TOO_MANY_CONNECTIONS) this.attempt = Math.max(this.attempt, CAP_ATTEMPT);

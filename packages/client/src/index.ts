@@ -13,6 +13,7 @@ export type {
 } from './platform';
 export {
   RealtimeClientError,
+  type AccessTokenRequest,
   type ClientErrorCode,
   type ClientEvents,
   type ClientState,

@@ -54,13 +54,21 @@ describe('RealtimeClient.post', () => {
   });
 
   it('asks for a token again and repeats the request once after a 401', async () => {
-    const h = harness();
+    const rejected: boolean[] = [];
+    let issued = 0;
+    const h = harness({
+      getAccessToken: (request) => {
+        rejected.push(request.rejected);
+        return Promise.resolve(`token-${(issued += 1)}`);
+      },
+    });
     h.api.answerNext(/^\/api\/messages\/thread\//, 401);
     await h.client.post(THREAD, 'hi');
     expect(h.api.requests.map((r) => r.authorization)).toEqual([
       'Bearer token-1',
       'Bearer token-2',
     ]);
+    expect(rejected).toEqual([false, true]);
     expect(h.api.messages).toHaveLength(1);
 
     h.api.answerNext(/^\/api\/messages\/thread\//, 401, 401);

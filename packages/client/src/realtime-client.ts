@@ -76,7 +76,7 @@ export class RealtimeClient implements ChannelHost {
     this.random = options.random ?? Math.random;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.resyncOverlap = options.resyncOverlap ?? 32;
-    this.rest = new RestApi(options.apiUrl, fetch, () => options.getAccessToken());
+    this.rest = new RestApi(options.apiUrl, fetch, (request) => options.getAccessToken(request));
     const url = `${options.wsUrl}/ws/${encodeURIComponent(options.memberId)}`;
     this.joiner = new ChannelJoiner({
       rest: this.rest,
@@ -88,7 +88,7 @@ export class RealtimeClient implements ChannelHost {
     this.connection = new Connection(
       {
         url,
-        getAccessToken: () => options.getAccessToken(),
+        getAccessToken: (request) => options.getAccessToken(request),
         WebSocket,
         timers: this.timers,
         random: this.random,

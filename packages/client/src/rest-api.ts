@@ -1,5 +1,6 @@
 import type { Grant, Message, Page } from '@communities/contracts';
 import type { FetchLike } from './platform';
+import type { AccessTokenRequest } from './types';
 
 /** A REST call answered with a status ≥ 400; `body` is the house error body when there is one. */
 export class HttpError extends Error {
@@ -45,7 +46,7 @@ export class RestApi {
   constructor(
     private readonly apiUrl: string,
     private readonly fetch: FetchLike,
-    private readonly getAccessToken: () => Promise<string>,
+    private readonly getAccessToken: (request: AccessTokenRequest) => Promise<string>,
   ) {}
 
   /** One grant per channel, by channel (`POST /api/realtime/grants`, ≤ 50 channels). */
@@ -76,13 +77,13 @@ export class RestApi {
   }
 
   /**
-   * One request with the current access token. A 401 asks `getAccessToken()` once more and
-   * repeats the request (the token may have expired between the two).
+   * One request with the current access token. A 401 asks `getAccessToken({ rejected: true })`
+   * once more and repeats the request (the token may have expired between the two).
    */
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     for (let attempt = 0; ; attempt += 1) {
       const headers: Record<string, string> = {
-        authorization: `Bearer ${await this.getAccessToken()}`,
+        authorization: `Bearer ${await this.getAccessToken({ rejected: attempt > 0 })}`,
       };
       if (body !== undefined) headers['content-type'] = 'application/json';
       const response = await this.fetch(`${this.apiUrl}${path}`, {

@@ -2,6 +2,12 @@ import type { DomainEvent, Message } from '@communities/contracts';
 import type { BackoffOptions } from './backoff';
 import type { FetchLike, Timers, WebSocketConstructor } from './platform';
 
+/** Why the client asks `getAccessToken()` for a token. */
+export interface AccessTokenRequest {
+  /** The token it gave last was refused (4401, HTTP 401): a cached one will not do. */
+  readonly rejected: boolean;
+}
+
 export interface RealtimeClientOptions {
   /** The gateway's origin, e.g. `ws://localhost:5001`; the client connects to `/ws/{memberId}`. */
   wsUrl: string;
@@ -11,9 +17,10 @@ export interface RealtimeClientOptions {
   /**
    * A valid access token. Called before every connection and REST request, so return a cached
    * token and refresh it when it is about to expire. After a 4401 close (or an HTTP 401) it is
-   * asked once more; a second refusal in a row is final.
+   * asked once more with `rejected: true` (the cached token was refused, e.g. by a server that
+   * restarted with a new signing key: refresh or log in again); a second refusal in a row is final.
    */
-  getAccessToken(): Promise<string>;
+  getAccessToken(request: AccessTokenRequest): Promise<string>;
   /** Default `globalThis.WebSocket`; in Node 20 pass `WebSocket` from `ws`. */
   WebSocket?: WebSocketConstructor;
   /** Default the global `fetch`. */
