@@ -66,7 +66,7 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['scripts/**', 'bench/**'],
+    files: ['scripts/**', 'bench/**', 'packages/*/examples/**'],
     rules: { 'no-console': 'off' },
   },
   prettier,
