@@ -2,7 +2,10 @@
  * Example client, built on `@communities/client`: logs in over REST, then follows one thread and
  * prints every event and message it delivers. It survives what a real client must: a gateway
  * restart or drain (reconnects with backoff and jitter and resumes from the last seq), a Redis that
- * lost its history (catches up over REST), an expired access token (logs in again).
+ * lost its history (catches up over REST), an access token that expired or was refused (logs in
+ * again with the same credentials), and so a restart of `npm start`, whose new process signs with
+ * a new random key unless AUTH_JWT_KEYS is set: the old token gets 4401, the client asks for a
+ * token with `rejected: true`, the listener logs in again and resumes.
  *
  *   COMMUNITIES_PASSWORD=… npm run example:listen -- <thread_id> --login ada \
  *      [--url ws://localhost:5001] [--api http://localhost:5001]
@@ -36,7 +39,7 @@ if (!threadId || !isObjectIdString(threadId) || !values.login || !password) {
 const api = values.api ?? values.url.replace(/^ws/, 'http');
 const print = (line: string): boolean => process.stdout.write(`${line}\n`);
 
-/** Logs in; the example keeps it simple and logs in again when the access token is refused. */
+/** Logs in. The example keeps no refresh token: it logs in again when the token is due or refused. */
 async function login(name: string, secret: string): Promise<TokenPair> {
   const response = await fetch(`${api}/api/auth/login`, {
     method: 'POST',
@@ -55,10 +58,12 @@ async function main(thread: string, name: string, secret: string): Promise<void>
     apiUrl: api,
     memberId: session.member_id,
     WebSocket,
-    getAccessToken: async () => {
-      if (Date.now() > expiresAt - 30_000) {
+    // Throws while the server is down: the client then retries with backoff.
+    getAccessToken: async ({ rejected }) => {
+      if (rejected || Date.now() > expiresAt - 30_000) {
         session = await login(name, secret);
         expiresAt = Date.now() + session.expires_in * 1000;
+        if (rejected) print('logged in again: the access token was refused');
       }
       return session.access_token;
     },
@@ -70,19 +75,28 @@ async function main(thread: string, name: string, secret: string): Promise<void>
   client.on('resynced', (info) => print(`caught up over REST: ${JSON.stringify(info)}`));
   client.on('closed', ({ error }) => {
     print(`closed${error ? `: ${error.message}` : ''}`);
-    process.exit(error ? 1 : 0);
+    process.exit(error ? 1 : undefined);
   });
 
-  client.subscribeThread(thread, {
+  const subscription = client.subscribeThread(thread, {
     onMessage: (message) => print(`message #${message.seq} ${message.author}: ${message.content}`),
     onEvent: (event) =>
       print(
         `${event.occurred_at} ${event.type} seq=${event.seq ?? '-'} ${JSON.stringify(event.data)}`,
       ),
-    onError: (error) => print(`subscription ended: ${error.message}`),
+    // Nothing left to listen to (no access, the thread is gone): stop, with a failure status.
+    onError: (error) => {
+      print(`subscription ended: ${error.message}`);
+      process.exitCode = 1;
+      client.close();
+    },
   });
   await client.connect();
   process.once('SIGINT', () => client.close());
+  await subscription.ready.then(
+    () => print(`following ${subscription.channel} from seq ${subscription.lastSeq ?? 0}`),
+    () => undefined, // onError has said why
+  );
 }
 
 main(threadId, values.login, password).catch((error: unknown) => {
