@@ -13,6 +13,7 @@ import {
   type Sort,
   type Update,
 } from '../document-db';
+import { declaredCapabilities } from '../capabilities';
 
 /**
  * The embedded engine: NeDB, one append-only datafile per collection under `dataDir` (or memory
@@ -102,6 +103,8 @@ export interface EmbeddedOptions {
 
 export class NedbDocumentDb implements DocumentDb {
   readonly kind = 'embedded' as const;
+  readonly engine = 'embedded' as const;
+  readonly capabilities = declaredCapabilities('embedded');
   private readonly stores = new Map<string, Datastore<Raw>>();
   private readonly loading = new Map<string, Promise<void>>();
 
