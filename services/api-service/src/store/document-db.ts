@@ -4,7 +4,10 @@
  * no transactions, no aggregation accumulators, no collation). Two engines implement it:
  * `mongo/` (the official driver) and `embedded/` (NeDB files on disk or in memory), so the
  * embedded default behaves like MongoDB by construction, and one contract suite checks both.
+ * Which MongoDB primitives each engine really has (FerretDB loses concurrent updates) is declared
+ * in capabilities.ts and exposed here as `engine` and `capabilities`.
  */
+import type { Capability, Engine } from './capabilities';
 
 /** An engine's native `_id` value (ObjectId in MongoDB, its hex string in the embedded store). */
 export type DbId = string | { toHexString(): string };
@@ -72,6 +75,10 @@ export interface DocumentCollection<D extends { _id: DbId }> {
 
 export interface DocumentDb {
   readonly kind: 'mongodb' | 'embedded';
+  /** The engine behind the port: FerretDB answers on MongoDB's wire protocol too. */
+  readonly engine: Engine;
+  /** The MongoDB primitives this engine has (capabilities.ts declares them per engine). */
+  readonly capabilities: ReadonlySet<Capability>;
   collection<D extends { _id: DbId }>(name: string): DocumentCollection<D>;
   newId(): DbId;
   /** Converts a validated 24-hex id to the engine's `_id` value. */

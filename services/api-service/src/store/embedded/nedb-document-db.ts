@@ -13,6 +13,7 @@ import {
   type Sort,
   type Update,
 } from '../document-db';
+import { declaredCapabilities } from '../capabilities';
 import { DATA_DIR_MODE, DATAFILE_MODE, preparePrivateDataDir } from './private-data-dir';
 
 /**
@@ -105,6 +106,8 @@ export interface EmbeddedOptions {
 
 export class NedbDocumentDb implements DocumentDb {
   readonly kind = 'embedded' as const;
+  readonly engine = 'embedded' as const;
+  readonly capabilities = declaredCapabilities('embedded');
   private readonly stores = new Map<string, Datastore<Raw>>();
   private readonly loading = new Map<string, Promise<void>>();
 

@@ -17,6 +17,8 @@ import {
   type Sort,
   type Update,
 } from '../document-db';
+import type { Capability } from '../capabilities';
+import { detectMongoEngine } from './mongo-engine';
 
 /**
  * MongoDB's duplicate-key error is code 11000. FerretDB 1.x reports a unique violation on
@@ -112,9 +114,14 @@ export class MongoDocumentDb implements DocumentDb {
   private constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
+    readonly engine: 'mongodb' | 'ferretdb',
+    readonly capabilities: ReadonlySet<Capability>,
   ) {}
 
-  /** Connects and verifies the server answers; `dbName` overrides the URL's database. */
+  /**
+   * Connects, verifies the server answers and tells MongoDB from FerretDB; `dbName` overrides the
+   * URL's database.
+   */
   static async connect(url: string, dbName?: string): Promise<MongoDocumentDb> {
     const client = new MongoClient(url, {
       serverSelectionTimeoutMS: 5000,
@@ -122,8 +129,14 @@ export class MongoDocumentDb implements DocumentDb {
     });
     await client.connect();
     const db = client.db(dbName);
-    await db.command({ ping: 1 });
-    return new MongoDocumentDb(client, db);
+    try {
+      await db.command({ ping: 1 });
+      const { engine, capabilities } = await detectMongoEngine(db);
+      return new MongoDocumentDb(client, db, engine, capabilities);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
   }
 
   collection<D extends { _id: DbId }>(name: string): DocumentCollection<D> {
