@@ -124,9 +124,9 @@ export class OutboxRepository extends DocumentRepository<OutboxDoc, OutboxEntry>
 
   /**
    * Takes over the lease of a dead owner: the one `seen` (its renewal time as read), or none when
-   * it had no lease. False when someone else renewed or took it first. On an engine without
-   * atomic updates (FerretDB 1.x) two relays may both win: then both relay, and events go out
-   * twice, never zero times.
+   * it had no lease. False when someone else renewed or took it first. Without
+   * `atomicFindOneAndUpdate` two relays may both win: then both relay, and events go out twice,
+   * never zero times.
    */
   async takeOverLease(owner: string, seen: Date | null, now = new Date()): Promise<boolean> {
     if (seen === null) return this.createLease(owner, now);

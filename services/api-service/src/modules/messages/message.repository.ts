@@ -62,8 +62,8 @@ interface PendingPost {
 
 /**
  * Rounds one post may go through before it gives up: a round is lost only to another replica
- * that took the same seq (the counter's update is not atomic on FerretDB 1.x), so this bounds
- * replicas racing for one thread; a jittered pause spreads them.
+ * that took the same seq (the counter hands seqs out; the unique index decides them), so this
+ * bounds replicas racing for one thread; a jittered pause spreads them.
  */
 const SEQ_ATTEMPTS = 20;
 /** Messages that have a seq (the backfill's own input has none yet). */
@@ -80,8 +80,9 @@ export const MESSAGE_INDEXES: IndexSpec[] = [
   { name: 'thread_replies', key: { thread_id: 1, reply_to: 1, created_at: 1, _id: 1 } },
   { name: 'author_created_at', key: { author: 1, created_at: -1 } },
   { name: 'community_id', key: { community_id: 1 } },
-  // A seq is taken once per thread: replicas that took the same number from the counter (not
-  // atomic on FerretDB 1.x) are told apart here, and the loser takes new ones.
+  // A seq is taken once per thread: the counter hands seqs out, and replicas that got the same
+  // number (an engine without atomic updates hands one out twice) are told apart here; the loser
+  // takes new ones.
   { name: 'thread_seq_unique', key: { thread_id: 1, seq: 1 }, unique: true },
   // Idempotent posting: one message per author and key, across replicas and restarts.
   { name: 'author_idempotency_key_unique', key: { author: 1, idempotency_key: 1 }, unique: true },
@@ -247,10 +248,7 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
     return batch.map((post) => results.get(post)!);
   }
 
-  /**
-   * The stored messages holding the posts' keys, by `author` + key. One equality lookup per key,
-   * all at once: FerretDB 1.x serves `$in` by scanning the whole collection.
-   */
+  /** The stored messages holding the posts' keys, by `author` + key: one query for the batch. */
   private async takenKeys(posts: PendingPost[]): Promise<Map<string, MessageDoc>> {
     const keys = new Map<string, { author: string; idempotency_key: string }>();
     for (const { input } of posts) {
@@ -258,10 +256,9 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
       if (key !== null)
         keys.set(key, { author: input.author, idempotency_key: input.client_msg_id! });
     }
-    const found = await Promise.all(
-      [...keys].map(async ([key, filter]) => [key, await this.collection.findOne(filter)] as const),
-    );
-    return new Map(found.filter((entry): entry is [string, MessageDoc] => entry[1] !== null));
+    if (keys.size === 0) return new Map();
+    const found = await this.collection.find({ $or: [...keys.values()] });
+    return new Map(found.map((doc) => [`${doc.author} ${doc.idempotency_key}`, doc]));
   }
 
   /** The posts as documents, with the next seqs of the thread in their order. */

@@ -18,6 +18,7 @@ import {
   type Update,
 } from '../document-db';
 import type { Capability } from '../capabilities';
+import { alternativesOf, union } from './alternatives';
 import { detectMongoEngine } from './mongo-engine';
 
 /**
@@ -41,7 +42,11 @@ function firstFailedIndex(error: unknown): number {
 const translate = <T>(work: Promise<T>): Promise<T> => rethrowDuplicates(work, isDuplicateKey);
 
 class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> {
-  constructor(private readonly collection: Collection) {}
+  constructor(
+    private readonly collection: Collection,
+    /** The engine serves `$in` / `$or` by a scan: such finds go as one equality query each. */
+    private readonly splitAlternatives: boolean,
+  ) {}
 
   async insertOne(doc: D): Promise<void> {
     await translate(this.collection.insertOne(doc as never));
@@ -61,10 +66,20 @@ class MongoCollection<D extends { _id: DbId }> implements DocumentCollection<D> 
     return this.collection.findOne(filter) as Promise<D | null>;
   }
 
-  find(filter: Filter, options: { sort?: Sort; limit?: number } = {}): Promise<D[]> {
+  async find(filter: Filter, options: { sort?: Sort; limit?: number } = {}): Promise<D[]> {
+    const alternatives =
+      this.splitAlternatives && options.limit === undefined ? alternativesOf(filter) : undefined;
+    if (alternatives) {
+      const answers = await Promise.all(alternatives.map((one) => this.findAll(one, options.sort)));
+      return union(answers, options.sort);
+    }
+    return this.findAll(filter, options.sort, options.limit);
+  }
+
+  private findAll(filter: Filter, sort?: Sort, limit?: number): Promise<D[]> {
     let cursor = this.collection.find(filter);
-    if (options.sort) cursor = cursor.sort(options.sort);
-    if (options.limit !== undefined) cursor = cursor.limit(options.limit);
+    if (sort) cursor = cursor.sort(sort);
+    if (limit !== undefined) cursor = cursor.limit(limit);
     return cursor.toArray() as unknown as Promise<D[]>;
   }
 
@@ -140,7 +155,7 @@ export class MongoDocumentDb implements DocumentDb {
   }
 
   collection<D extends { _id: DbId }>(name: string): DocumentCollection<D> {
-    return new MongoCollection<D>(this.db.collection(name));
+    return new MongoCollection<D>(this.db.collection(name), !this.capabilities.has('indexedIn'));
   }
 
   newId(): DbId {
