@@ -1,6 +1,16 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export interface ApiMetricsOptions {
+  defaultMetrics?: boolean;
+  /**
+   * Whether the broker takes publishes now (`EventBus.ready`), read at scrape time as the
+   * `broker_connected` gauge. The broker is not part of readiness (writes go on, their events wait
+   * in the outbox): this gauge is where its outage shows. Without it the gauge is not served.
+   */
+  brokerReady?: () => boolean;
+}
+
 /** Prometheus metrics of one api-service instance (its own registry, so tests can run several). */
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -41,8 +51,20 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor({ defaultMetrics = true } = {}) {
+  readonly brokerConnected: Gauge | undefined;
+
+  constructor({ defaultMetrics = true, brokerReady }: ApiMetricsOptions = {}) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (brokerReady) {
+      this.brokerConnected = new Gauge({
+        name: 'broker_connected',
+        help: '1 while the broker (Redis, or the in-process bus) takes publishes, else 0',
+        registers: [this.registry],
+        collect() {
+          this.set(brokerReady() ? 1 : 0);
+        },
+      });
+    }
   }
 
   /** Times API requests; the route label is the declared pattern, never the raw URL. */
