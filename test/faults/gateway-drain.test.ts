@@ -1,6 +1,7 @@
 import type { Message } from '@communities/contracts';
 import {
   expectEveryMessageOnceInOrder,
+  expectWireAsPromised,
   printCounts,
   type DeliveryCounts,
 } from './support/delivery';
@@ -46,6 +47,10 @@ describeFaults()('a gateway stopped with SIGTERM during traffic', () => {
 
   it('delivers every message to every client exactly once, in seq order', () => {
     expectEveryMessageOnceInOrder(counts);
+  });
+
+  it('put every event after the resume point on the sockets: in order, once each, no seq skipped', () => {
+    expectWireAsPromised(counts, { gapless: true });
   });
 
   it('tells each of its clients once to reconnect, after a delay within the drain window', () => {

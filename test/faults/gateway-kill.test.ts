@@ -1,6 +1,7 @@
 import type { Message } from '@communities/contracts';
 import {
   expectEveryMessageOnceInOrder,
+  expectWireAsPromised,
   printCounts,
   type DeliveryCounts,
 } from './support/delivery';
@@ -31,6 +32,10 @@ describeFaults()('a gateway killed with SIGKILL mid-stream', () => {
 
   it('delivers every message to every client exactly once, in seq order', () => {
     expectEveryMessageOnceInOrder(counts);
+  });
+
+  it('put every event after the resume point on the sockets: in order, once each, no seq skipped', () => {
+    expectWireAsPromised(counts, { gapless: true });
   });
 
   it("moves the killed gateway's clients to the other gateway and leaves the others' sockets alone", () => {

@@ -8,6 +8,11 @@ import { Rest, type RestResponse, type Session } from './support/rest';
 const IDS = 30;
 const ATTEMPTS = 3;
 const WAVE = 10;
+/**
+ * Waves go on past IDS / WAVE (up to this many) until a retry was settled by the duplicate-key
+ * path, the two replicas inserting one key at once: the race this suite is about.
+ */
+const MAX_WAVES = 9;
 
 interface Answer {
   api: number;
@@ -15,6 +20,14 @@ interface Answer {
   messageId: unknown;
   replayed: string | null;
 }
+
+/** When an attempt was sent and answered (ms, `performance.now()`). */
+interface Timing {
+  sentAt: number;
+  answeredAt: number;
+}
+
+type ReplayPath = 'lookup' | 'same_batch' | 'duplicate_key';
 
 describeFaults()(
   'every POST retried 3 times at once with the same client_msg_id, across two api-services',
@@ -25,7 +38,10 @@ describeFaults()(
     /** The `new_message` events published on the thread, in order, as a Redis subscriber saw them. */
     const events: DomainEvent[] = [];
     const answers = new Map<string, Answer[]>();
-    const keys = Array.from({ length: IDS }, (_, i) => `retry-${i + 1}`);
+    const timings = new Map<string, Timing[]>();
+    const keys: string[] = [];
+    /** `idempotent_replays_total` by path, summed over both api-services. */
+    const replays: Record<ReplayPath, number> = { lookup: 0, same_batch: 0, duplicate_key: 0 };
 
     const newMessagesWith = (key: string): DomainEvent[] =>
       events.filter(
@@ -49,12 +65,24 @@ describeFaults()(
           body: { content: `posted once: ${key}`, client_msg_id: key },
           token: author.token,
         });
-      for (let start = 0; start < IDS; start += WAVE) {
+      const countReplays = async (): Promise<void> => {
+        for (const path of Object.keys(replays) as ReplayPath[]) {
+          const name = `idempotent_replays_total{path="${path}"}`;
+          const values = await Promise.all(rests.map((rest) => rest.metric(name)));
+          replays[path] = values.reduce((sum, value) => sum + value, 0);
+        }
+      };
+      for (let wave = 0; wave < MAX_WAVES; wave += 1) {
+        if (keys.length >= IDS && replays.duplicate_key > 0) break;
+        const start = keys.length;
+        const batch = Array.from({ length: WAVE }, (_, i) => `retry-${start + i + 1}`);
+        keys.push(...batch);
         await Promise.all(
-          keys.slice(start, start + WAVE).flatMap((key, i) =>
+          batch.flatMap((key, i) =>
             // Attempt k of message i goes to api (i + k) % 2: every message reaches both replicas.
             Array.from({ length: ATTEMPTS }, async (_, k) => {
               const api = (start + i + k) % 2;
+              const sentAt = performance.now();
               const response = await post(api, key);
               const answer: Answer = {
                 api,
@@ -63,9 +91,12 @@ describeFaults()(
                 replayed: response.headers.get('idempotent-replayed'),
               };
               answers.set(key, [...(answers.get(key) ?? []), answer]);
+              const timing = { sentAt, answeredAt: performance.now() };
+              timings.set(key, [...(timings.get(key) ?? []), timing]);
             }),
           ),
         );
+        await countReplays();
       }
 
       // Each replica publishes in write order: once a later post's event from each of them is in,
@@ -82,9 +113,11 @@ describeFaults()(
         0,
       );
       process.stdout.write(
-        `\n[faults] idempotent retries subscriber: sent=${IDS} received=${received} ` +
-          `missing=${IDS - received} duplicated=${duplicated} ` +
-          `(${IDS * ATTEMPTS} POSTs over 2 api-services, ${stored.length - 2} messages stored)\n`,
+        `\n[faults] idempotent retries subscriber: sent=${keys.length} received=${received} ` +
+          `missing=${keys.length - received} duplicated=${duplicated} ` +
+          `(${keys.length * ATTEMPTS} POSTs over 2 api-services, ${stored.length - 2} messages stored)\n` +
+          `[faults] idempotent retries replays: lookup=${replays.lookup} ` +
+          `same_batch=${replays.same_batch} duplicate_key=${replays.duplicate_key}\n`,
       );
     }, 120_000);
 
@@ -92,6 +125,23 @@ describeFaults()(
       subscriber?.disconnect();
       await stack?.stop();
     }, 30_000);
+
+    it('has the attempts of each message in flight together, and some settled by the duplicate key', () => {
+      for (const key of keys) {
+        const got = timings.get(key) ?? [];
+        expect(got).toHaveLength(ATTEMPTS);
+        const lastSent = Math.max(...got.map((t) => t.sentAt));
+        expect({ key, overlapped: lastSent < Math.min(...got.map((t) => t.answeredAt)) }).toEqual({
+          key,
+          overlapped: true,
+        });
+      }
+      // Every retry is counted once, on one path; some of them on the racing one.
+      expect(replays.lookup + replays.same_batch + replays.duplicate_key).toBe(
+        keys.length * (ATTEMPTS - 1),
+      );
+      expect(replays.duplicate_key).toBeGreaterThan(0);
+    });
 
     it('answers every attempt with the same message: one 201, the retries 200 marked as replayed', () => {
       for (const key of keys) {

@@ -35,7 +35,7 @@ export interface ApiServiceOptions {
   /** An already-open engine or bus (the standalone entry shares its own); else from config. */
   db?: DocumentDb;
   bus?: EventBus;
-  /** Further readiness (the standalone adds the gateway's); false means not ready. */
+  /** Further readiness (the standalone adds its drain); false means not ready. */
   ready?: () => boolean;
   extraRouter?: Router;
   /** Further registries served on `/metrics`. */
@@ -110,7 +110,7 @@ export async function createApiService(
   );
   const limiter = createRateLimiter(rateLimitSettings(config), { redis: limiterRedis, logger });
 
-  const metrics = new ApiMetrics();
+  const metrics = new ApiMetrics({ brokerReady: () => bus.ready() });
   const events = new OutboxPublisher(
     bus,
     repos.outbox,
@@ -131,9 +131,12 @@ export async function createApiService(
     corsOrigins: config.CORS_ORIGINS,
     events,
     metrics,
+    // Ready while writes can be stored: the broker is left out on purpose. During a broker outage
+    // writes still succeed and their events wait in the outbox; failing readiness then would take
+    // every replica out of the Service at once, turning a broker blip into a REST outage. The
+    // broker's state is the `broker_connected` gauge (and the gateways' readiness).
     ready: async () => {
       await db.ping();
-      if (!bus.ready()) throw new Error('broker not ready');
       if (options.ready && !options.ready()) throw new Error('not ready');
     },
     extraRouter: options.extraRouter,

@@ -62,9 +62,15 @@ export async function createStandalone(
   // Read by `/metrics` at scrape time; the gateway's registry is appended once it exists.
   const metricsRegistries: Gateway['metricsRegistry'][] = [];
 
+  // Readiness of the process serving both halves: ready while its store answers (the api's own
+  // check) and it is not stopping. Not the gateway's `ready()`: that one also fails while the
+  // broker is unreachable, and readiness fails for the whole process, REST included, which keeps
+  // taking writes then (their events wait in the outbox; sockets resume once the broker is back).
+  // A broker outage shows on `broker_connected`; the drain still fails readiness at once.
+  let stopping = false;
   const api = await createApiService(apiConfig, logger, {
     bus,
-    ready: () => late.gateway?.ready() ?? false,
+    ready: () => !stopping,
     extraRouter: gatewayRoutes,
     metricsRegistries,
     tokens,
@@ -95,6 +101,7 @@ export async function createStandalone(
       return port;
     },
     async stop() {
+      stopping = true;
       await ws.stop();
       await api.stop();
       await bus.close();

@@ -1,5 +1,6 @@
 import type { Message } from '@communities/contracts';
 import type { ScriptedClient } from './scripted-client';
+import { wireCounts, type WireCounts } from './wire-counts';
 
 export interface DeliveryCounts {
   client: string;
@@ -12,6 +13,10 @@ export interface DeliveryCounts {
   duplicated: number;
   /** First deliveries whose seq is not above the previous one's. */
   outOfOrder: number;
+  /** What the gateways sent on its sockets and REST brought, before the client's own dedupe. */
+  wire: WireCounts;
+  /** Messages the client delivered from a REST catch-up (not delivered before). */
+  recovered: number;
 }
 
 /** What one client got of what was sent. */
@@ -36,20 +41,32 @@ export function deliveryCounts(sent: readonly Message[], client: ScriptedClient)
     missing: sent.filter((message) => !seen.has(message.id)).length,
     duplicated,
     outOfOrder,
+    wire: wireCounts(client.wire, client.threadId ?? '', sent),
+    recovered: client.client.stats.recovered,
   };
 }
 
 const gatewayName = (index: number): string => String.fromCharCode(97 + index);
 
-/** One line per client: `[faults] <scenario> c1 (gateways a→b): sent=… received=… missing=… duplicated=…`. */
+/**
+ * Two lines per client: what it delivered, `[faults] <scenario> c1 (gateways a→b): sent=…
+ * received=… missing=… duplicated=…`, then what its sockets and REST carried, `… c1 wire: …`.
+ */
 export function printCounts(scenario: string, clients: readonly ScriptedClient[], sent: Message[]) {
   const counts = clients.map((client) => deliveryCounts(sent, client));
-  const lines = counts.map((c, i) => {
+  const lines = counts.flatMap((c, i) => {
     const route = clients[i]!.gateways.map(gatewayName).join('→');
-    return (
+    const w = c.wire;
+    return [
       `[faults] ${scenario} ${c.client} (gateways ${route}): sent=${c.sent} received=${c.received} ` +
-      `missing=${c.missing} duplicated=${c.duplicated} out_of_order=${c.outOfOrder}`
-    );
+        `missing=${c.missing} duplicated=${c.duplicated} out_of_order=${c.outOfOrder}`,
+      `[faults] ${scenario} ${c.client} wire: new_message=${w.newMessages} ` +
+        `not_on_wire=${w.notOnWire} dup_in_join=${w.duplicatesInJoin} ` +
+        `dup_across_joins=${w.duplicatesAcrossJoins} gaps=${w.gaps} (seqs skipped=${w.skippedSeqs}) ` +
+        `backwards=${w.backwards} resync_required=${w.resyncRequired} ` +
+        `epoch_changes=${w.epochChanges} joins=${w.joins}; rest: fetched=${w.restFetched} ` +
+        `recovered=${c.recovered}`,
+    ];
   });
   process.stdout.write(`\n${lines.join('\n')}\n`);
   return counts;
@@ -74,5 +91,30 @@ export async function awaitDelivery(
 export function expectEveryMessageOnceInOrder(counts: DeliveryCounts[]): void {
   expect(counts).toEqual(
     counts.map((c) => ({ ...c, received: c.sent, missing: 0, duplicated: 0, outOfOrder: 0 })),
+  );
+}
+
+/**
+ * What every join of every socket carried, as the gateway promises it today: the thread's events
+ * in increasing seq order with no message twice, and every sent message either on a socket or in
+ * a REST catch-up page (else the tap itself missed it). With `gapless`, also no seq skipped within
+ * a join: a resume replays every event after `last_seq` (which does not hold across a broker that
+ * lost its history: a new epoch begins wherever the gateway resubscribed).
+ */
+export function expectWireAsPromised(counts: DeliveryCounts[], { gapless = false } = {}): void {
+  const promised = (w: WireCounts) => ({
+    duplicatesInJoin: w.duplicatesInJoin,
+    backwards: w.backwards,
+    unaccounted: w.unaccounted,
+    ...(gapless && { gaps: w.gaps }),
+  });
+  expect(counts.map((c) => ({ client: c.client, ...promised(c.wire) }))).toEqual(
+    counts.map((c) => ({
+      client: c.client,
+      duplicatesInJoin: 0,
+      backwards: 0,
+      unaccounted: 0,
+      ...(gapless && { gaps: 0 }),
+    })),
   );
 }

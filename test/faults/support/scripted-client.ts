@@ -8,6 +8,7 @@ import {
 import type { Message } from '@communities/contracts';
 import { WebSocket } from 'ws';
 import type { Session } from './rest';
+import { WireTap } from './wire-tap';
 
 /** What a socket of a scripted client saw that the client itself does not expose. */
 interface SocketObserver {
@@ -21,12 +22,14 @@ interface SocketObserver {
  * A `WebSocket` for the client that sends each new socket to the next gateway of the list, as a
  * load balancer in front of the gateways would once one of them is gone: the client opens a new
  * socket only after the previous one closed, so a client whose gateway died or drained goes to
- * another one. The path (`/ws/{member}`) is the client's own.
+ * another one. The path (`/ws/{member}`) is the client's own. Every frame either way is recorded
+ * on `tap` as it crosses the socket, before the client sees it.
  */
 function gatewayRotation(
   gatewayUrls: readonly string[],
   first: number,
   observer: SocketObserver,
+  tap: WireTap,
 ): WebSocketConstructor {
   let opened = 0;
   return class GatewaySocket implements WebSocketLike {
@@ -35,15 +38,18 @@ function gatewayRotation(
     onclose: WebSocketLike['onclose'] = null;
     onerror: WebSocketLike['onerror'] = null;
     private readonly socket: WebSocket;
+    private readonly record: ReturnType<WireTap['opened']>;
 
     constructor(url: string) {
       const gateway = (first + opened) % gatewayUrls.length;
       opened += 1;
+      this.record = tap.opened(gateway);
       this.socket = new WebSocket(`${gatewayUrls[gateway]}${new URL(url).pathname}`);
       this.socket.onopen = (event) => this.onopen?.(event);
       this.socket.onerror = (event) => this.onerror?.(event);
       this.socket.onclose = (event) => this.onclose?.(event);
       this.socket.onmessage = (event) => {
+        this.record('received', event.data);
         const frame = parseFrame(event.data);
         if (frame?.type === 'connected') observer.connected(gateway);
         if (frame?.type === 'reconnect') observer.reconnectRequested(gateway, frame.after_ms ?? -1);
@@ -52,6 +58,7 @@ function gatewayRotation(
     }
 
     send(data: string): void {
+      this.record('sent', data);
       this.socket.send(data);
     }
 
@@ -83,6 +90,10 @@ export class ScriptedClient {
   readonly reconnects: { gateway: number; afterMs: number }[] = [];
   readonly resyncs: ResyncInfo[] = [];
   readonly errors: RealtimeClientError[] = [];
+  /** What crossed its sockets and came over REST, below the client's dedupe and catch-up. */
+  readonly wire = new WireTap();
+  /** The thread it subscribed to. */
+  threadId: string | undefined;
 
   constructor(
     readonly name: string,
@@ -98,7 +109,8 @@ export class ScriptedClient {
       apiUrl: options.apiUrl,
       memberId: session.memberId,
       getAccessToken: () => Promise.resolve(session.token),
-      WebSocket: gatewayRotation(options.gatewayUrls, options.firstGateway, observer),
+      WebSocket: gatewayRotation(options.gatewayUrls, options.firstGateway, observer, this.wire),
+      fetch: this.wire.fetch(),
     });
     this.client.on('resynced', (info) => this.resyncs.push(info));
     this.client.on('error', (error) => this.errors.push(error));
@@ -106,6 +118,7 @@ export class ScriptedClient {
 
   /** Connects and subscribes to the thread; resolves once the join is acknowledged. */
   async subscribe(threadId: string): Promise<void> {
+    this.threadId = threadId;
     const subscription = this.client.subscribeThread(threadId, {
       onMessage: (message) => this.messages.push(message),
     });

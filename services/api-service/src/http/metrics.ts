@@ -1,5 +1,25 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ApiMetricsOptions {
+  defaultMetrics?: boolean;
+  /**
+   * Whether the broker takes publishes now (`EventBus.ready`), read at scrape time as the
+   * `broker_connected` gauge. The broker is not part of readiness (writes go on, their events wait
+   * in the outbox): this gauge is where its outage shows. Without it the gauge is not served.
+   */
+  brokerReady?: () => boolean;
+}
+
+const REPLAY_LOCAL = 'idempotentReplay';
+
+/**
+ * Marks the request's answer as an idempotent replay found by `path` (`ReplayPath` of the message
+ * repository); `idempotent_replays_total` counts it once the response is sent.
+ */
+export function markReplay(req: Request, path: string): void {
+  if (req.res) req.res.locals[REPLAY_LOCAL] = path;
+}
 
 /** Prometheus metrics of one api-service instance (its own registry, so tests can run several). */
 export class ApiMetrics {
@@ -41,8 +61,29 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor({ defaultMetrics = true } = {}) {
+  readonly idempotentReplays = new Counter({
+    name: 'idempotent_replays_total',
+    help:
+      'posts answered as replays of an earlier one with the same key, by how it was found: ' +
+      'lookup (already stored), same_batch (an earlier post of the same batch), duplicate_key ' +
+      '(its own insert broke a unique index first: a retry racing in on another replica)',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+  readonly brokerConnected: Gauge | undefined;
+
+  constructor({ defaultMetrics = true, brokerReady }: ApiMetricsOptions = {}) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (brokerReady) {
+      this.brokerConnected = new Gauge({
+        name: 'broker_connected',
+        help: '1 while the broker (Redis, or the in-process bus) takes publishes, else 0',
+        registers: [this.registry],
+        collect() {
+          this.set(brokerReady() ? 1 : 0);
+        },
+      });
+    }
   }
 
   /** Times API requests; the route label is the declared pattern, never the raw URL. */
@@ -52,6 +93,8 @@ export class ApiMetrics {
       res.on('finish', () => {
         const route = (res.locals.routePattern as string | undefined) ?? 'unmatched';
         end({ method: req.method, route, status: String(res.statusCode) });
+        const replay = res.locals[REPLAY_LOCAL] as string | undefined;
+        if (replay) this.idempotentReplays.inc({ path: replay });
       });
       next();
     };

@@ -98,6 +98,7 @@ describe('the embedded store with a data directory', () => {
     expect(await second.repos.messages.create(newMessage, at(9))).toEqual({
       outcome: 'replayed',
       message,
+      replayedBy: 'lookup',
     });
     const next = await second.repos.messages.create({ ...newMessage, client_msg_id: null });
     expect(next.message.seq).toBe(2);

@@ -49,7 +49,17 @@ export type NewMessage = Pick<
 export interface PostedMessage {
   outcome: 'created' | 'replayed' | 'key_reused';
   message: Message;
+  /** How a `replayed` post found its earlier message (absent otherwise). */
+  replayedBy?: ReplayPath;
 }
+
+/**
+ * `lookup`: the key was already stored when the post was looked at; `same_batch`: an earlier post
+ * of the same batch (this replica) had the key; `duplicate_key`: the post's own insert broke a
+ * unique index first (another replica stored the key, or its seq, in between), and the next look
+ * found the key: the path of retries racing in on two replicas at once.
+ */
+export type ReplayPath = 'lookup' | 'same_batch' | 'duplicate_key';
 
 /** One post waiting in its thread's batch. */
 interface PendingPost {
@@ -58,6 +68,8 @@ interface PendingPost {
   _id: DbId;
   digest: string;
   attempts: number;
+  /** Left for the next round behind a post of the same batch with the same key. */
+  deferred: boolean;
 }
 
 /**
@@ -101,6 +113,12 @@ const BY_SEQ: SortKey[] = [
 /** The post's idempotency key as `takenKeys` indexes it; null without one. */
 function keyOf(input: NewMessage): string | null {
   return input.client_msg_id ? `${input.author} ${input.client_msg_id}` : null;
+}
+
+/** A clash outranks a deferral: a deferred post may clash in a later round too. */
+function replayPath(post: PendingPost): ReplayPath {
+  if (post.attempts > 0) return 'duplicate_key';
+  return post.deferred ? 'same_batch' : 'lookup';
 }
 
 function digestOf(input: NewMessage): string {
@@ -180,7 +198,14 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
    * `insertMany`, so a busy thread costs three round trips per batch, not per post.
    */
   create(input: NewMessage, now = new Date()): Promise<PostedMessage> {
-    const post = { input, now, _id: this.db.newId(), digest: digestOf(input), attempts: 0 };
+    const post = {
+      input,
+      now,
+      _id: this.db.newId(),
+      digest: digestOf(input),
+      attempts: 0,
+      deferred: false,
+    };
     return this.posts.submit(input.thread_id, post);
   }
 
@@ -207,10 +232,15 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
         const key = keyOf(post.input);
         const earlier = key === null ? undefined : taken.get(key);
         if (earlier) {
-          const outcome = earlier.request_digest === post.digest ? 'replayed' : 'key_reused';
-          results.set(post, { ok: true, value: { outcome, message: toMessage(earlier) } });
+          const message = toMessage(earlier);
+          const value: PostedMessage =
+            earlier.request_digest === post.digest
+              ? { outcome: 'replayed', message, replayedBy: replayPath(post) }
+              : { outcome: 'key_reused', message };
+          results.set(post, { ok: true, value });
         } else if (key !== null && keysInRound.has(key)) {
           // The same key twice in one round: the first is inserted, this one then replays it.
+          post.deferred = true;
           later.push(post);
         } else {
           if (key !== null) keysInRound.add(key);

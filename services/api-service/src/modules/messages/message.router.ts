@@ -12,6 +12,7 @@ import {
   pageOf,
 } from '@communities/contracts';
 import { z } from 'zod';
+import { markReplay } from '../../http/metrics';
 import { reply, route, type RouteSpec } from '../../http/route';
 import type { MessageService } from './message.service';
 
@@ -89,16 +90,16 @@ export function messageRoutes(messages: MessageService): RouteSpec[] {
         'IDEMPOTENCY_KEY_REUSED',
         'SERVICE_UNAVAILABLE',
       ],
-      handle: async ({ params, headers, body, actor }) => {
-        const { message, replayed } = await messages.create(
+      handle: async ({ params, headers, body, actor, req }) => {
+        const { message, replayed, replayedBy } = await messages.create(
           params.thread_id,
           actor,
           body,
           headers['idempotency-key'],
         );
-        return replayed
-          ? reply(message, { status: 200, headers: { 'Idempotent-Replayed': 'true' } })
-          : message;
+        if (!replayed) return message;
+        if (replayedBy) markReplay(req, replayedBy);
+        return reply(message, { status: 200, headers: { 'Idempotent-Replayed': 'true' } });
       },
     }),
     route({

@@ -14,6 +14,7 @@ import type { EventPublisher } from '../../events/event-publisher';
 import type { PageRequest } from '../../store/keyset';
 import type { Repositories } from '../../store/repositories';
 import type { ThreadService } from '../threads/thread.service';
+import type { ReplayPath } from './message.repository';
 
 export class MessageService {
   constructor(
@@ -47,7 +48,7 @@ export class MessageService {
     actor: Actor,
     body: CreateMessageBody,
     headerKey?: string,
-  ): Promise<{ message: Message; replayed: boolean }> {
+  ): Promise<{ message: Message; replayed: boolean; replayedBy?: ReplayPath }> {
     assertSelf(body.author, actor, 'author');
     const clientMsgId = idempotencyKey(body.client_msg_id, headerKey);
     // The actor is active: the Authenticator read the member for this very request.
@@ -64,7 +65,7 @@ export class MessageService {
         throw new AppError('INVALID_REPLY_TARGET', 'reply_to must be a message of the same thread');
       }
     }
-    const { outcome, message } = await this.repos.messages.create({
+    const { outcome, message, replayedBy } = await this.repos.messages.create({
       thread_id: threadId,
       community_id: thread.community_id,
       author: actor.id,
@@ -79,7 +80,7 @@ export class MessageService {
         'this idempotency key was used for another message; use a new key for a new message',
       );
     }
-    if (outcome === 'replayed') return { message, replayed: true };
+    if (outcome === 'replayed') return { message, replayed: true, replayedBy };
     await this.repos.threads.recordMessage(threadId, new Date(message.created_at));
     this.events.publish(createEvent('new_message', { message }));
     return { message, replayed: false };

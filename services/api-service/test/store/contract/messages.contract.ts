@@ -245,6 +245,7 @@ export function messagesContract(open: OpenStore): void {
     expect(await postMessage(repos, thread, at(2), keyed)).toEqual({
       outcome: 'replayed',
       message: first.message,
+      replayedBy: 'lookup',
     });
     for (const changed of [{ content: 'hello!' }, { reply_to: first.message.id }]) {
       expect(await postMessage(repos, thread, at(3), { ...keyed, ...changed })).toEqual({
