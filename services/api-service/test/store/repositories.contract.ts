@@ -25,7 +25,7 @@ export function repositoryContract(
   traits: EngineTraits = ATOMIC,
 ): void {
   describe('members', () => membersContract(open));
-  describe('communities', () => communitiesContract(open, traits));
+  describe('communities', () => communitiesContract(open));
   describe('memberships', () => membershipsContract(open));
   describe('threads', () => threadsContract(open, traits));
   describe('messages', () => messagesContract(open));
@@ -36,5 +36,5 @@ export function repositoryContract(
   describe('search', () => searchContract(open));
   describe('member activity', () => activityContract(open));
   describe('document engine', () => engineContract(open));
-  describe('joining and leaving through the services', () => joinLeaveContract(open, traits));
+  describe('joining and leaving through the services', () => joinLeaveContract(open));
 }
