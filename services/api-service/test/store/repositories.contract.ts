@@ -31,7 +31,7 @@ export function repositoryContract(
   describe('messages', () => messagesContract(open));
   describe('event outbox', () => outboxContract(open));
   describe('invitations', () => invitationsContract(open));
-  describe('refresh tokens', () => refreshTokensContract(open, traits));
+  describe('refresh tokens', () => refreshTokensContract(open));
   describe('cursors', () => cursorsContract(open));
   describe('search', () => searchContract(open));
   describe('member activity', () => activityContract(open));
