@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import type { EngineTraits } from './contract/fixtures';
 
 const PROBE = `
 const { MongoClient } = require('mongodb');
@@ -10,16 +9,15 @@ client.db().admin().command({ buildInfo: 1 })
 `;
 
 /**
- * What the server at `url` guarantees. FerretDB answers `buildInfo` with a `ferretdbVersion`.
- * Asked in a child process because jest collects tests synchronously and which tests apply
- * depends on the answer.
+ * Which server answers at `url`, to name it in the suite's title. FerretDB answers `buildInfo`
+ * with a `ferretdbVersion`. Asked in a child process because jest collects tests synchronously.
  */
-export function mongoServerTraits(url: string): EngineTraits & { server: string } {
+export function mongoServerName(url: string): 'FerretDB' | 'MongoDB' {
   const output = execFileSync(process.execPath, ['-e', PROBE, url], {
     cwd: __dirname,
     encoding: 'utf8',
     timeout: 15_000,
   });
   const { ferretdb } = JSON.parse(output) as { ferretdb: boolean };
-  return { atomicUpdates: !ferretdb, server: ferretdb ? 'FerretDB' : 'MongoDB' };
+  return ferretdb ? 'FerretDB' : 'MongoDB';
 }

@@ -5,13 +5,7 @@ import { RecordingPublisher } from '../../../src/events/event-publisher';
 import type { MemberProfile } from '../../../src/modules/members/member.repository';
 import type { Repositories } from '../../../src/store/repositories';
 import { testTokenService } from '../../support/api-harness';
-import {
-  concurrently,
-  countOf,
-  createMember,
-  useStore,
-  type OpenStore,
-} from './fixtures';
+import { concurrently, countOf, createMember, useStore, type OpenStore } from './fixtures';
 
 type MembershipEvent = Extract<DomainEvent, { type: 'member_joined' | 'member_left' }>;
 

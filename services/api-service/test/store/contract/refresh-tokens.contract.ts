@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DuplicateKeyError } from '../../../src/store/document-db';
 import type { Repositories } from '../../../src/store/repositories';
-import {
-  at,
-  concurrently,
-  countOf,
-  hexId,
-  useStore,
-  type OpenStore,
-} from './fixtures';
+import { at, concurrently, countOf, hexId, useStore, type OpenStore } from './fixtures';
 
 /** Stores a token of `member` in `family`; returns its hash (what the service looks it up by). */
 async function insertToken(
