@@ -28,19 +28,16 @@ export interface RefreshTokenDoc {
 /**
  * The use of a token, keyed by the token's `_id`: the insert of this document is what spends the
  * token, so of concurrent uses exactly one wins, on every engine (a unique insert is exact even
- * on FerretDB 1.x, where a conditional update is not). Removed with its token's family or member.
+ * on FerretDB 1.x, where a conditional update is not). It outlives its token on purpose: a
+ * revocation (which the losers of a race start) deleting it would let a use still under way
+ * insert it again and win a second time. Nothing removes expired tokens or uses yet;
+ * `expires_at` is there for the sweep that will.
  */
 interface RefreshTokenUseDoc {
   _id: DbId;
-  member_id: string;
-  family_id: string;
   used_at: Date;
+  expires_at: Date;
 }
-
-const USE_INDEXES: IndexSpec[] = [
-  { name: 'member_id', key: { member_id: 1 } },
-  { name: 'family_id', key: { family_id: 1 } },
-];
 
 export interface RefreshToken {
   id: string;
@@ -72,11 +69,6 @@ export class RefreshTokenRepository extends DocumentRepository<RefreshTokenDoc, 
     this.uses = db.collection<RefreshTokenUseDoc>('refresh_token_uses');
   }
 
-  override async ensureIndexes(): Promise<void> {
-    await super.ensureIndexes();
-    await this.uses.ensureIndexes(USE_INDEXES);
-  }
-
   async insert(token: Omit<RefreshTokenDoc, '_id' | 'used_at'>): Promise<void> {
     await this.collection.insertOne({ _id: this.db.newId(), ...token, used_at: null });
   }
@@ -96,12 +88,7 @@ export class RefreshTokenRepository extends DocumentRepository<RefreshTokenDoc, 
     const token = await this.collection.findOne({ _id });
     if (!token) return false;
     try {
-      await this.uses.insertOne({
-        _id,
-        member_id: token.member_id,
-        family_id: token.family_id,
-        used_at: now,
-      });
+      await this.uses.insertOne({ _id, used_at: now, expires_at: token.expires_at });
     } catch (error) {
       if (error instanceof DuplicateKeyError) return false;
       throw error;
@@ -110,15 +97,12 @@ export class RefreshTokenRepository extends DocumentRepository<RefreshTokenDoc, 
     return true;
   }
 
-  async revokeFamily(familyId: string): Promise<number> {
-    const revoked = await this.collection.deleteMany({ family_id: familyId });
-    await this.uses.deleteMany({ family_id: familyId });
-    return revoked;
+  /** Deletes the family's tokens (their uses stay: see RefreshTokenUseDoc). */
+  revokeFamily(familyId: string): Promise<number> {
+    return this.collection.deleteMany({ family_id: familyId });
   }
 
-  async revokeAllOf(memberId: string): Promise<number> {
-    const revoked = await this.collection.deleteMany({ member_id: memberId });
-    await this.uses.deleteMany({ member_id: memberId });
-    return revoked;
+  revokeAllOf(memberId: string): Promise<number> {
+    return this.collection.deleteMany({ member_id: memberId });
   }
 }

@@ -75,6 +75,22 @@ export function refreshTokensContract(open: OpenStore): void {
     expect(await repos.refreshTokens.markUsed(id, at(99))).toBe(false);
   });
 
+  // The losers of a race revoke the family (a replay), while other uses are still under way.
+  it('lets no second use win while revocations of its family race the uses', async () => {
+    const { repos } = store();
+    const family = hexId();
+    for (let round = 0; round < 5; round++) {
+      const tokenHash = await insertToken(repos, hexId(), family);
+      const { id } = (await repos.refreshTokens.findByHash(tokenHash))!;
+      const results = await concurrently(20, (i) =>
+        i % 5 === 4
+          ? repos.refreshTokens.revokeFamily(family).then(() => false)
+          : repos.refreshTokens.markUsed(id, at(i)),
+      );
+      expect(countOf(results, true)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('revokes every token of one family and no other', async () => {
     const { repos } = store();
     const member = hexId();
