@@ -56,8 +56,11 @@ export const COMMUNITY_INDEXES: IndexSpec[] = [
 /** Newest first: ObjectIds grow with creation time. */
 const NEWEST_FIRST: SortKey[] = [{ field: '_id', direction: -1, type: 'id' }];
 
-/** A community as stored: everything but member_count, which only the memberships know. */
-type UncountedCommunity = Omit<Community, 'member_count'>;
+/**
+ * A community as stored: everything but member_count, which only the memberships know. What
+ * access checks read, since most of them (every thread and message read) never show the count.
+ */
+export type UncountedCommunity = Omit<Community, 'member_count'>;
 
 function toUncounted(doc: CommunityDoc): UncountedCommunity {
   return {
@@ -112,8 +115,18 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Uncoun
     return community && { ...community, member_count: count };
   }
 
+  /** The community without counting its members: what deciding access needs. */
+  getUncounted(id: string): Promise<UncountedCommunity | null> {
+    return super.get(id);
+  }
+
+  /** The community with its members counted now. */
+  async counted(community: UncountedCommunity): Promise<Community> {
+    return { ...community, member_count: await this.memberships.countOfCommunity(community.id) };
+  }
+
   override async getMany(ids: string[]): Promise<Community[]> {
-    return this.counted(await super.getMany(ids));
+    return this.countedAll(await super.getMany(ids));
   }
 
   /** Public communities plus the private ones whose ids are in `alsoPrivate`, newest first. */
@@ -124,7 +137,7 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Uncoun
         }
       : { is_public: true };
     const { items, next_cursor } = await this.page(filter, NEWEST_FIRST, page);
-    return { items: await this.counted(items), next_cursor };
+    return { items: await this.countedAll(items), next_cursor };
   }
 
   /**
@@ -153,7 +166,7 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Uncoun
       if (!current) return null;
       if (patch.is_public === undefined || patch.is_public === current.is_public) {
         const doc = await this.collection.findOneAndUpdate({ _id }, { $set: { ...patch } });
-        return doc && { community: await this.countedOne(doc), endedPublicEpoch: null };
+        return doc && { community: await this.counted(toUncounted(doc)), endedPublicEpoch: null };
       }
       const sameEpoch =
         current.access_epoch === undefined
@@ -165,7 +178,7 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Uncoun
       );
       if (doc) {
         const ended = current.is_public ? epochOf(current) : null;
-        return { community: await this.countedOne(doc), endedPublicEpoch: ended };
+        return { community: await this.counted(toUncounted(doc)), endedPublicEpoch: ended };
       }
     }
   }
@@ -174,17 +187,7 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Uncoun
     return (await this.deleteById(id)) !== null;
   }
 
-  private async countedOne(doc: CommunityDoc): Promise<Community> {
-    const community = toUncounted(doc);
-    return { ...community, member_count: await this.memberships.countOfCommunity(community.id) };
-  }
-
-  private counted(communities: UncountedCommunity[]): Promise<Community[]> {
-    return Promise.all(
-      communities.map(async (community) => ({
-        ...community,
-        member_count: await this.memberships.countOfCommunity(community.id),
-      })),
-    );
+  private countedAll(communities: UncountedCommunity[]): Promise<Community[]> {
+    return Promise.all(communities.map((community) => this.counted(community)));
   }
 }
