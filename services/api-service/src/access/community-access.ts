@@ -1,11 +1,15 @@
-import { AppError, type Community } from '@communities/contracts';
+import { AppError } from '@communities/contracts';
 import type { Actor } from '../auth/authenticator';
+import type { UncountedCommunity } from '../modules/communities/community.repository';
 import type { Repositories } from '../store/repositories';
 import { policy, type Role } from './policy';
 
-/** A community the viewer may see, with the viewer's role in it. */
+/**
+ * A community the viewer may see, with the viewer's role in it. Without member_count: counting
+ * is left to the few callers that answer with it (see CommunityRepository).
+ */
 export interface Viewable {
-  community: Community;
+  community: UncountedCommunity;
   role: Role;
 }
 
@@ -31,7 +35,7 @@ export class CommunityAccess {
     { invitees = false }: { invitees?: boolean } = {},
   ): Promise<Viewable> {
     const [community, role] = await Promise.all([
-      this.repos.communities.get(communityId),
+      this.repos.communities.getUncounted(communityId),
       this.roleOf(communityId, viewer),
     ]);
     if (!community) throw communityNotFound(communityId);

@@ -22,10 +22,11 @@ export interface Repositories {
 }
 
 export function createRepositories(db: DocumentDb): Repositories {
+  const memberships = new MembershipRepository(db);
   return {
     members: new MemberRepository(db),
-    memberships: new MembershipRepository(db),
-    communities: new CommunityRepository(db),
+    memberships,
+    communities: new CommunityRepository(db, memberships),
     threads: new ThreadRepository(db),
     messages: new MessageRepository(db),
     invitations: new InvitationRepository(db),

@@ -283,6 +283,17 @@ describe.each(storeKinds())('authentication (%s store)', (kind) => {
       expectStatus(await refresh(h.app, otherSession.refresh_token), 200);
     });
 
+    it('rotates a token once when it is presented many times at once', async () => {
+      const member = await createMember(h.app);
+      const pair = await login(h.app, member.username);
+
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () => refresh(h.app, pair.refresh_token)),
+      );
+
+      expect(responses.map((res) => res.status).sort()).toEqual([200, ...Array(9).fill(401)]);
+    });
+
     it('refuses an unknown refresh token', async () => {
       expectError(await refresh(h.app, 'never-issued-token'), 401, 'UNAUTHENTICATED');
     });

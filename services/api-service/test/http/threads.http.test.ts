@@ -507,6 +507,22 @@ describe.each(storeKinds())('threads API (%s store)', (kind) => {
       ]);
     });
 
+    it('applies every one of concurrent toggles, each answering and announcing the pin it gave', async () => {
+      const { owner, thread } = await seedThread(h.app);
+      takeEvents(h);
+
+      const responses = await Promise.all(
+        Array.from({ length: 7 }, () => pin(thread.id, owner.id)),
+      );
+
+      expect(responses.map((res) => res.status)).toEqual(Array(7).fill(200));
+      const answered = responses.map((res) => (res.body as Thread).is_pinned);
+      expect(answered.filter(Boolean)).toHaveLength(4);
+      expect(await getJson(h.app, `/api/threads/${thread.id}`)).toMatchObject({ is_pinned: true });
+      const announced = takeEvents(h).map((e) => (e.data as { thread: Thread }).thread.is_pinned);
+      expect(announced.sort()).toEqual(answered.sort());
+    });
+
     it('lets a moderator pin, and refuses a plain member, even the author, with 403', async () => {
       const { owner, community } = await seedCommunity(h.app);
       const author = await createJoinedMember(h.app, community.id);

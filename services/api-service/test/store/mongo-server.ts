@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Capability } from '../../src/store/capabilities';
-import type { EngineTraits } from './contract/fixtures';
 
 const REPO_ROOT = path.join(__dirname, '..', '..', '..', '..');
 
@@ -34,14 +33,7 @@ export function mongoServer(url: string): MongoServer {
   return { engine, capabilities, server: engine === 'ferretdb' ? 'FerretDB' : 'MongoDB' };
 }
 
-/**
- * What the server at `url` guarantees the contract suite: atomic updates are its declared
- * atomic single-document updates and findOneAndUpdate (both lacking on FerretDB 1.x).
- */
-export function mongoServerTraits(url: string): EngineTraits & { server: string } {
-  const { capabilities, server } = mongoServer(url);
-  const atomicUpdates =
-    capabilities.includes('atomicSingleDocumentUpdates') &&
-    capabilities.includes('atomicFindOneAndUpdate');
-  return { atomicUpdates, server };
+/** Which server answers at `url`, to name it in a suite's title. */
+export function mongoServerName(url: string): string {
+  return mongoServer(url).server;
 }

@@ -46,7 +46,6 @@ describe('the embedded store with a data directory', () => {
       at(2),
     );
     await first.repos.memberships.add(community.id, ada.id, 'owner', at(3));
-    await first.repos.communities.addToMemberCount(community.id, 1);
     const thread = await first.repos.threads.create(
       { community_id: community.id, title: 'T', content: '', created_by: ada.id, tags: [] },
       at(4),

@@ -1,4 +1,11 @@
-import { idToHex, type DbId, type DocumentDb, type IndexSpec } from '../../store/document-db';
+import {
+  DuplicateKeyError,
+  idToHex,
+  type DbId,
+  type DocumentCollection,
+  type DocumentDb,
+  type IndexSpec,
+} from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 
 /**
@@ -14,7 +21,22 @@ export interface RefreshTokenDoc {
   family_id: string;
   created_at: Date;
   expires_at: Date;
+  /** When its use won (see RefreshTokenUseDoc, which decides); written by that use alone. */
   used_at: Date | null;
+}
+
+/**
+ * The use of a token, keyed by the token's `_id`: the insert of this document is what spends the
+ * token, so of concurrent uses exactly one wins, on every engine (a unique insert is exact even
+ * on FerretDB 1.x, where a conditional update is not). It outlives its token on purpose: a
+ * revocation (which the losers of a race start) deleting it would let a use still under way
+ * insert it again and win a second time. Nothing removes expired tokens or uses yet;
+ * `expires_at` is there for the sweep that will.
+ */
+interface RefreshTokenUseDoc {
+  _id: DbId;
+  used_at: Date;
+  expires_at: Date;
 }
 
 export interface RefreshToken {
@@ -40,8 +62,11 @@ const toToken = (doc: RefreshTokenDoc): RefreshToken => ({
 });
 
 export class RefreshTokenRepository extends DocumentRepository<RefreshTokenDoc, RefreshToken> {
+  private readonly uses: DocumentCollection<RefreshTokenUseDoc>;
+
   constructor(db: DocumentDb) {
     super(db, 'refresh_tokens', REFRESH_TOKEN_INDEXES, toToken);
+    this.uses = db.collection<RefreshTokenUseDoc>('refresh_token_uses');
   }
 
   async insert(token: Omit<RefreshTokenDoc, '_id' | 'used_at'>): Promise<void> {
@@ -53,15 +78,26 @@ export class RefreshTokenRepository extends DocumentRepository<RefreshTokenDoc, 
     return doc && toToken(doc);
   }
 
-  /** Marks the token used; false when it already was (the filter decides concurrent refreshes). */
+  /**
+   * Spends the token: true for exactly one of any number of uses, concurrent or not; false for
+   * every other one and for an unknown token. The winner then records `used_at` on the token, so
+   * later lookups see it used; a use that finds `used_at` still null meanwhile loses here.
+   */
   async markUsed(id: string, now = new Date()): Promise<boolean> {
-    const doc = await this.collection.findOneAndUpdate(
-      { _id: this.db.toId(id), used_at: null },
-      { $set: { used_at: now } },
-    );
-    return doc !== null;
+    const _id = this.db.toId(id);
+    const token = await this.collection.findOne({ _id });
+    if (!token) return false;
+    try {
+      await this.uses.insertOne({ _id, used_at: now, expires_at: token.expires_at });
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return false;
+      throw error;
+    }
+    await this.collection.findOneAndUpdate({ _id }, { $set: { used_at: now } });
+    return true;
   }
 
+  /** Deletes the family's tokens (their uses stay: see RefreshTokenUseDoc). */
   revokeFamily(familyId: string): Promise<number> {
     return this.collection.deleteMany({ family_id: familyId });
   }

@@ -4,6 +4,7 @@ import type { DbId, DocumentDb, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 import type { PageRequest, SortKey } from '../../store/keyset';
+import type { MembershipRepository } from '../memberships/membership.repository';
 
 export interface CommunityDoc {
   _id: DbId;
@@ -11,12 +12,8 @@ export interface CommunityDoc {
   description: string;
   created_by: string;
   created_at: Date;
-  /**
-   * The exact sum of +1 per membership created and -1 per membership removed, each applied by
-   * the one request whose membership write succeeded. A leave may apply its -1 before the
-   * racing join's +1, so the stored sum can be -1 for a moment; reads clamp at zero.
-   */
-  member_count: number;
+  // No member_count: it is counted from the memberships on every read (see CommunityRepository).
+  // Communities stored before that still carry one; nothing reads it.
   is_public: boolean;
   tags: string[];
   avatar_url: string | null;
@@ -59,14 +56,19 @@ export const COMMUNITY_INDEXES: IndexSpec[] = [
 /** Newest first: ObjectIds grow with creation time. */
 const NEWEST_FIRST: SortKey[] = [{ field: '_id', direction: -1, type: 'id' }];
 
-export function toCommunity(doc: CommunityDoc): Community {
+/**
+ * A community as stored: everything but member_count, which only the memberships know. What
+ * access checks read, since most of them (every thread and message read) never show the count.
+ */
+export type UncountedCommunity = Omit<Community, 'member_count'>;
+
+function toUncounted(doc: CommunityDoc): UncountedCommunity {
   return {
     id: idToHex(doc._id),
     name: doc.name,
     description: doc.description,
     created_by: doc.created_by,
     created_at: doc.created_at.toISOString(),
-    member_count: Math.max(0, doc.member_count),
     is_public: doc.is_public,
     tags: doc.tags,
     avatar_url: webUrlOrNull(doc.avatar_url),
@@ -77,31 +79,65 @@ function epochOf(doc: CommunityDoc): string {
   return doc.access_epoch ?? INITIAL_ACCESS_EPOCH;
 }
 
-export class CommunityRepository extends DocumentRepository<CommunityDoc, Community> {
-  constructor(db: DocumentDb) {
-    super(db, 'communities', COMMUNITY_INDEXES, toCommunity);
+/**
+ * Every community it returns carries `member_count` counted from the memberships at the time of
+ * the read, never a stored counter: the unique (community, member) index is what decides who
+ * belongs, and an engine without atomic updates (FerretDB 1.x) would lose a counter's
+ * increments. A count is one indexed count per community (the memberships' unique index starts
+ * with community_id), so a page of communities costs one count per item, run together; pages hold
+ * at most 100.
+ */
+export class CommunityRepository extends DocumentRepository<CommunityDoc, UncountedCommunity> {
+  constructor(
+    db: DocumentDb,
+    private readonly memberships: MembershipRepository,
+  ) {
+    super(db, 'communities', COMMUNITY_INDEXES, toUncounted);
   }
 
+  /** Creates the community with no members (the caller adds its owner). */
   async create(input: NewCommunity, now = new Date()): Promise<Community> {
     const doc: CommunityDoc = {
       _id: this.db.newId(),
       ...input,
       created_at: now,
-      member_count: 0,
       access_epoch: newAccessEpoch(),
     };
     await this.collection.insertOne(doc);
-    return toCommunity(doc);
+    return { ...toUncounted(doc), member_count: 0 };
+  }
+
+  override async get(id: string): Promise<Community | null> {
+    const [community, count] = await Promise.all([
+      super.get(id),
+      this.memberships.countOfCommunity(id),
+    ]);
+    return community && { ...community, member_count: count };
+  }
+
+  /** The community without counting its members: what deciding access needs. */
+  getUncounted(id: string): Promise<UncountedCommunity | null> {
+    return super.get(id);
+  }
+
+  /** The community with its members counted now. */
+  async counted(community: UncountedCommunity): Promise<Community> {
+    return { ...community, member_count: await this.memberships.countOfCommunity(community.id) };
+  }
+
+  override async getMany(ids: string[]): Promise<Community[]> {
+    return this.countedAll(await super.getMany(ids));
   }
 
   /** Public communities plus the private ones whose ids are in `alsoPrivate`, newest first. */
-  list(page: PageRequest, alsoPrivate: string[] = []): Promise<Page<Community>> {
+  async list(page: PageRequest, alsoPrivate: string[] = []): Promise<Page<Community>> {
     const filter = alsoPrivate.length
       ? {
           $or: [{ is_public: true }, { _id: { $in: alsoPrivate.map((id) => this.db.toId(id)) } }],
         }
       : { is_public: true };
-    return this.page(filter, NEWEST_FIRST, page);
+    const { items, next_cursor } = await this.page(filter, NEWEST_FIRST, page);
+    return { items: await this.countedAll(items), next_cursor };
   }
 
   /**
@@ -130,7 +166,7 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Commun
       if (!current) return null;
       if (patch.is_public === undefined || patch.is_public === current.is_public) {
         const doc = await this.collection.findOneAndUpdate({ _id }, { $set: { ...patch } });
-        return doc && { community: toCommunity(doc), endedPublicEpoch: null };
+        return doc && { community: await this.counted(toUncounted(doc)), endedPublicEpoch: null };
       }
       const sameEpoch =
         current.access_epoch === undefined
@@ -142,24 +178,16 @@ export class CommunityRepository extends DocumentRepository<CommunityDoc, Commun
       );
       if (doc) {
         const ended = current.is_public ? epochOf(current) : null;
-        return { community: toCommunity(doc), endedPublicEpoch: ended };
+        return { community: await this.counted(toUncounted(doc)), endedPublicEpoch: ended };
       }
     }
   }
 
-  /**
-   * Adds `delta` to member_count. Call it only for a membership that was really created or
-   * removed: flooring here would lose a -1 that overtakes its join's +1 and drift for good.
-   */
-  async addToMemberCount(id: string, delta: 1 | -1): Promise<Community | null> {
-    const doc = await this.collection.findOneAndUpdate(
-      { _id: this.db.toId(id) },
-      { $inc: { member_count: delta } },
-    );
-    return doc && toCommunity(doc);
-  }
-
   async delete(id: string): Promise<boolean> {
     return (await this.deleteById(id)) !== null;
+  }
+
+  private countedAll(communities: UncountedCommunity[]): Promise<Community[]> {
+    return Promise.all(communities.map((community) => this.counted(community)));
   }
 }

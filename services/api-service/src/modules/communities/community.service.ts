@@ -22,6 +22,7 @@ import type { EventPublisher } from '../../events/event-publisher';
 import type { PageRequest } from '../../store/keyset';
 import type { Repositories } from '../../store/repositories';
 import type { MemberService } from '../members/member.service';
+import type { UncountedCommunity } from './community.repository';
 
 export class CommunityService {
   constructor(
@@ -38,14 +39,16 @@ export class CommunityService {
     await this.members.requireActive(actor.id);
     const created = await this.repos.communities.create({ ...fields, created_by: actor.id });
     await this.repos.memberships.add(created.id, actor.id, 'owner');
-    const community = (await this.repos.communities.addToMemberCount(created.id, 1)) ?? created;
+    const memberCount = await this.repos.memberships.countOfCommunity(created.id);
+    const community = { ...created, member_count: memberCount };
     // The global channel reaches every socket: a private community is announced to nobody.
     if (community.is_public) this.events.publish(createEvent('community_created', { community }));
     return community;
   }
 
   async get(id: string, viewer: Actor | undefined): Promise<Community> {
-    return (await this.access.viewable(id, viewer, { invitees: true })).community;
+    const { community } = await this.access.viewable(id, viewer, { invitees: true });
+    return this.repos.communities.counted(community);
   }
 
   /** Public communities, plus the private ones the viewer belongs to. */
@@ -100,10 +103,15 @@ export class CommunityService {
     assertSelf(body.member_id, actor, 'member_id');
     await this.members.requireActive(actor.id);
     const { community: found, role } = await this.access.viewable(id, actor, { invitees: true });
-    if (role !== null) return membership(found, actor.id, true, false);
+    if (role !== null) {
+      return membership(await this.repos.communities.counted(found), actor.id, true, false);
+    }
     const added = await this.repos.memberships.add(id, actor.id);
     if (!found.is_public) await this.repos.invitations.remove(id, actor.id);
-    const community = added ? await this.repos.communities.addToMemberCount(id, 1) : found;
+    // Counted after the join: this join is in it, and so is any join that finished before it.
+    const community = added
+      ? await this.repos.communities.get(id)
+      : await this.repos.communities.counted(found);
     if (!community) throw communityNotFound(id);
     if (added) {
       const data = { community_id: id, member_id: actor.id, member_count: community.member_count };
@@ -188,18 +196,20 @@ export class CommunityService {
   }
 
   /**
-   * After a membership was removed (only the request that removed it gets its id, `removed`): the
-   * count goes down, `member_left` is announced, and for a private community the gateways drop
+   * After a membership was removed (only the request that removed it gets its id, `removed`):
+   * `member_left` is announced with the count after it, and for a private community the gateways drop
    * the member's subscriptions to it and refuse every grant issued on that membership.
    */
   private async endMembership(
-    found: Community,
+    found: UncountedCommunity,
     memberId: string,
     removed: string | null,
     reason: 'left' | 'removed',
   ): Promise<Community> {
-    if (removed === null) return found;
-    const community = (await this.repos.communities.addToMemberCount(found.id, -1)) ?? found;
+    if (removed === null) return this.repos.communities.counted(found);
+    // Counted after the removal, as a join counts after itself.
+    const community =
+      (await this.repos.communities.get(found.id)) ?? (await this.repos.communities.counted(found));
     const data = {
       community_id: found.id,
       member_id: memberId,

@@ -3,8 +3,15 @@ import type { DbId, DocumentDb, Filter, IndexSpec, Update } from '../../store/do
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 import { KeyedBatches, type Settled } from '../../store/keyed-batches';
-import { containsInsensitive, type PageRequest, type SortKey } from '../../store/keyset';
+import {
+  containsInsensitive,
+  decodeCursor,
+  encodeCursor,
+  type PageRequest,
+  type SortKey,
+} from '../../store/keyset';
 import { scopeFilter, type CommunityScope } from '../../store/community-scope';
+import { ThreadPins } from './thread-pins';
 
 export interface ThreadDoc {
   _id: DbId;
@@ -16,6 +23,10 @@ export interface ThreadDoc {
   updated_at: Date;
   message_count: number;
   last_activity: Date;
+  /**
+   * The pin before any toggle counted in ThreadPins, which decide it from then on: false for
+   * every thread created since, and never written again. Threads stored earlier keep theirs.
+   */
   is_pinned: boolean;
   tags: string[];
 }
@@ -31,15 +42,21 @@ export const THREAD_INDEXES: IndexSpec[] = [
   { name: 'created_by', key: { created_by: 1 } },
   { name: 'last_activity', key: { last_activity: -1 } },
   { name: 'community_last_activity', key: { community_id: 1, last_activity: -1 } },
-  // Serves the community listing: pinned first, then most recent activity, keyset on _id.
+  // Finds the threads stored pinned before pins were toggles (see ThreadDoc.is_pinned).
   {
     name: 'community_listing',
     key: { community_id: 1, is_pinned: -1, last_activity: -1, _id: -1 },
   },
+  // Serves each part of the community listing: by most recent activity, keyset on _id.
+  { name: 'community_activity', key: { community_id: 1, last_activity: -1, _id: -1 } },
   { name: 'created_by_created_at', key: { created_by: 1, created_at: -1 } },
 ];
 
-/** A community's threads: pinned first, then by last activity, newest first. */
+/**
+ * A community's threads: pinned first, then by last activity, newest first. The pin is not a
+ * field of the thread (see ThreadPins), so the listing reads the pinned ones, then the others;
+ * its cursor keeps these three keys, with which part it is in first.
+ */
 const LISTING_ORDER: SortKey[] = [
   { field: 'is_pinned', direction: -1, type: 'boolean' },
   { field: 'last_activity', direction: -1, type: 'date' },
@@ -70,12 +87,28 @@ interface CountChange {
 }
 
 export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
+  private readonly pins: ThreadPins;
   private readonly messageCounts = new KeyedBatches<CountChange, void>((id, changes) =>
     this.applyCounts(id, changes),
   );
 
   constructor(db: DocumentDb) {
     super(db, 'threads', THREAD_INDEXES, toThread);
+    this.pins = new ThreadPins(db);
+  }
+
+  override async ensureIndexes(): Promise<void> {
+    await super.ensureIndexes();
+    await this.pins.ensureIndexes();
+  }
+
+  override async get(id: string): Promise<Thread | null> {
+    const [thread, pins] = await Promise.all([super.get(id), this.pins.statesOf([id])]);
+    return thread && withPin(thread, pins);
+  }
+
+  override async getMany(ids: string[]): Promise<Thread[]> {
+    return this.withPins(await super.getMany(ids));
   }
 
   async create(input: NewThread, now = new Date()): Promise<Thread> {
@@ -92,15 +125,45 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     return toThread(doc);
   }
 
-  listOfCommunity(communityId: string, page: PageRequest): Promise<Page<Thread>> {
-    return this.page({ community_id: communityId }, LISTING_ORDER, page);
+  /** Pinned first, then by last activity, newest first (see LISTING_ORDER). */
+  async listOfCommunity(communityId: string, page: PageRequest): Promise<Page<Thread>> {
+    const pinnedIds = (await this.pinnedIn(communityId)).map((id) => this.db.toId(id));
+    const position = page.cursor
+      ? (decodeCursor(page.cursor, LISTING_ORDER, this.db) as [boolean, Date, DbId])
+      : null;
+    const parts = [
+      { pinned: true, filter: { community_id: communityId, _id: { $in: pinnedIds } } },
+      {
+        pinned: false,
+        filter: pinnedIds.length
+          ? { community_id: communityId, _id: { $nin: pinnedIds } }
+          : { community_id: communityId },
+      },
+    ];
+    // One more than the page, to know whether another follows.
+    const rows: Thread[] = [];
+    for (const part of parts) {
+      if (rows.length > page.limit) break;
+      if (part.pinned && (pinnedIds.length === 0 || position?.[0] === false)) continue;
+      const after = position?.[0] === part.pinned ? afterActivity(position[1], position[2]) : {};
+      const docs = await this.collection.find(
+        { ...part.filter, ...after },
+        { sort: { last_activity: -1, _id: -1 }, limit: page.limit + 1 - rows.length },
+      );
+      rows.push(...docs.map((doc) => ({ ...toThread(doc), is_pinned: part.pinned })));
+    }
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    const next = rows.length > page.limit && last ? this.listingCursor(last) : null;
+    return { items, next_cursor: next };
   }
 
   /** Case-insensitive literal match on title or content, newest first. */
-  search(text: string, scope: CommunityScope, page: PageRequest): Promise<Page<Thread>> {
+  async search(text: string, scope: CommunityScope, page: PageRequest): Promise<Page<Thread>> {
     const match = containsInsensitive(text);
     const filter: Filter = { $or: [{ title: { $regex: match } }, { content: { $regex: match } }] };
-    return this.page({ ...filter, ...scopeFilter(scope) }, NEWEST_FIRST, page);
+    const found = await this.page({ ...filter, ...scopeFilter(scope) }, NEWEST_FIRST, page);
+    return { items: await this.withPins(found.items), next_cursor: found.next_cursor };
   }
 
   async update(id: string, patch: ThreadPatch, now = new Date()): Promise<Thread | null> {
@@ -108,20 +171,21 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
       { _id: this.db.toId(id) },
       { $set: { ...patch, updated_at: now } },
     );
-    return doc && toThread(doc);
+    return doc && withPin(toThread(doc), await this.pins.statesOf([id]));
   }
 
-  /** Flips is_pinned atomically: the filter names the current value, so two toggles never merge. */
+  /**
+   * Flips the pin (see ThreadPins: exact under any concurrency) and returns the thread with the
+   * pin this toggle gave it, even if a later toggle already changed it again; null for a thread
+   * that does not exist, or no longer does.
+   */
   async togglePin(id: string): Promise<Thread | null> {
-    for (;;) {
-      const current = await this.collection.findOne({ _id: this.db.toId(id) });
-      if (!current) return null;
-      const doc = await this.collection.findOneAndUpdate(
-        { _id: current._id, is_pinned: current.is_pinned },
-        { $set: { is_pinned: !current.is_pinned } },
-      );
-      if (doc) return toThread(doc);
-    }
+    const _id = this.db.toId(id);
+    const current = await this.collection.findOne({ _id });
+    if (!current) return null;
+    const pinned = await this.pins.toggle(id, current.community_id, current.is_pinned);
+    const after = await this.collection.findOne({ _id });
+    return after && { ...toThread(after), is_pinned: pinned };
   }
 
   /**
@@ -150,12 +214,17 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     return changes.map(() => ({ ok: true, value: undefined }));
   }
 
+  /** Deletes the thread, then its pin (a pin left by an interrupted delete names no thread). */
   async delete(id: string): Promise<boolean> {
-    return (await this.deleteById(id)) !== null;
+    const deleted = (await this.deleteById(id)) !== null;
+    await this.pins.forget(id);
+    return deleted;
   }
 
-  deleteAllOfCommunity(communityId: string): Promise<number> {
-    return this.collection.deleteMany({ community_id: communityId });
+  async deleteAllOfCommunity(communityId: string): Promise<number> {
+    const deleted = await this.collection.deleteMany({ community_id: communityId });
+    await this.pins.forgetCommunity(communityId);
+    return deleted;
   }
 
   /** `except`: communities left out of the count (those hidden from whoever asks). */
@@ -170,4 +239,46 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     );
     return latest?.created_at ?? null;
   }
+
+  /** Pinned by a toggle, or stored pinned and never toggled since. */
+  private async pinnedIn(communityId: string): Promise<string[]> {
+    const [toggled, stored] = await Promise.all([
+      this.pins.pinnedIn(communityId),
+      this.collection.find({ community_id: communityId, is_pinned: true }),
+    ]);
+    if (stored.length === 0) return toggled;
+    const storedIds = stored.map((doc) => idToHex(doc._id));
+    const states = await this.pins.statesOf(storedIds);
+    return [...toggled, ...storedIds.filter((id) => !states.has(id))];
+  }
+
+  private async withPins(threads: Thread[]): Promise<Thread[]> {
+    const pins = await this.pins.statesOf(threads.map((thread) => thread.id));
+    return threads.map((thread) => withPin(thread, pins));
+  }
+
+  private listingCursor(thread: Thread): string {
+    const position = {
+      is_pinned: thread.is_pinned,
+      last_activity: new Date(thread.last_activity),
+      _id: this.db.toId(thread.id),
+    };
+    return encodeCursor(position, LISTING_ORDER);
+  }
+}
+
+/** The thread with its toggled pin, when it was ever toggled (else the stored one stands). */
+function withPin(thread: Thread, pins: Map<string, boolean>): Thread {
+  const pinned = pins.get(thread.id);
+  return pinned === undefined ? thread : { ...thread, is_pinned: pinned };
+}
+
+/** After (last_activity, _id) in the listing's order: less recent, or as recent and older. */
+function afterActivity(lastActivity: Date, id: DbId): Filter {
+  return {
+    $or: [
+      { last_activity: { $lt: lastActivity } },
+      { last_activity: lastActivity, _id: { $lt: id } },
+    ],
+  };
 }

@@ -100,21 +100,3 @@ export function concurrently<T>(n: number, work: (i: number) => Promise<T>): Pro
 
 export const countOf = <T>(values: T[], value: T): number =>
   values.filter((v) => v === value).length;
-
-/** What an engine guarantees beyond the port's common ground; the contract adapts to it. */
-export interface EngineTraits {
-  /**
-   * Concurrent updates of one document never lose a write: `$inc`, `$max` and a filter that names
-   * the current value all apply atomically (MongoDB, the embedded store). FerretDB 1.x applies an
-   * update as read, modify, write back without isolation, so concurrent updates of one document
-   * lose writes there; the tests that need atomic updates are skipped on it, visibly.
-   */
-  atomicUpdates: boolean;
-}
-
-export const ATOMIC: EngineTraits = { atomicUpdates: true };
-
-/** `it` for a test that needs atomic single-document updates; `it.skip` on an engine without. */
-export function itNeedingAtomicUpdates(traits: EngineTraits): jest.It {
-  return traits.atomicUpdates ? it : it.skip;
-}
