@@ -23,12 +23,13 @@ export interface Repositories {
 
 export function createRepositories(db: DocumentDb): Repositories {
   const memberships = new MembershipRepository(db);
+  const messages = new MessageRepository(db);
   return {
     members: new MemberRepository(db),
     memberships,
     communities: new CommunityRepository(db, memberships),
-    threads: new ThreadRepository(db),
-    messages: new MessageRepository(db),
+    threads: new ThreadRepository(db, messages),
+    messages,
     invitations: new InvitationRepository(db),
     refreshTokens: new RefreshTokenRepository(db),
     outbox: new OutboxRepository(db),

@@ -379,6 +379,11 @@ export class MessageRepository extends DocumentRepository<MessageDoc, Message> {
   }
 
   /** `except`: communities left out of the count (those hidden from whoever asks). */
+  /** The thread's messages now (an indexed count): the thread's message_count. */
+  countOfThread(threadId: string): Promise<number> {
+    return this.collection.count({ thread_id: threadId });
+  }
+
   countByAuthor(memberId: string, except: string[] = []): Promise<number> {
     return this.collection.count({ author: memberId, ...scopeFilter({ except }) });
   }

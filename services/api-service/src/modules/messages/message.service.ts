@@ -38,10 +38,10 @@ export class MessageService {
   }
 
   /**
-   * Posts a message (members of the community only): the thread's `message_count` goes up by one
-   * and `last_activity` forward. With an idempotency key (`client_msg_id`, or the
-   * `Idempotency-Key` header given as `headerKey`), a retry of the same request by the same
-   * author returns the message already posted, `replayed`, and changes and publishes nothing.
+   * Posts a message (members of the community only): the thread's `last_activity` moves forward
+   * (its `message_count` is counted from its messages). With an idempotency key (`client_msg_id`,
+   * or the `Idempotency-Key` header given as `headerKey`), a retry of the same request by the
+   * same author returns the message already posted, `replayed`, and changes and publishes nothing.
    */
   async create(
     threadId: string,
@@ -108,7 +108,7 @@ export class MessageService {
     return message;
   }
 
-  /** Author or moderators. Only the request that deleted the message decrements the count. */
+  /** Author or moderators. */
   async delete(id: string, actor: Actor): Promise<void> {
     const { message: current, role } = await this.viewable(id, actor);
     if (!policy.deleteMessage(actor.id, current, role)) {
@@ -116,7 +116,6 @@ export class MessageService {
     }
     const message = await this.repos.messages.delete(id);
     if (!message) throw notFound(id);
-    await this.repos.threads.forgetMessage(message.thread_id);
     this.events.publish(
       createEvent('message_deleted', { message_id: id, thread_id: message.thread_id }),
     );

@@ -1,5 +1,5 @@
 import type { Page, Thread } from '@communities/contracts';
-import type { DbId, DocumentDb, Filter, IndexSpec, Update } from '../../store/document-db';
+import type { DbId, DocumentDb, Filter, IndexSpec } from '../../store/document-db';
 import { idToHex } from '../../store/document-db';
 import { DocumentRepository } from '../../store/document-repository';
 import { KeyedBatches, type Settled } from '../../store/keyed-batches';
@@ -21,7 +21,8 @@ export interface ThreadDoc {
   created_by: string;
   created_at: Date;
   updated_at: Date;
-  message_count: number;
+  /** Stored by earlier versions only: message_count is counted from the messages (see below). */
+  message_count?: number;
   last_activity: Date;
   /**
    * The pin before any toggle counted in ThreadPins, which decide it from then on: false for
@@ -73,26 +74,36 @@ export function toThread(doc: ThreadDoc): Thread {
     created_by: doc.created_by,
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
-    message_count: Math.max(0, doc.message_count),
+    message_count: 0,
     last_activity: doc.last_activity.toISOString(),
     is_pinned: doc.is_pinned,
     tags: doc.tags,
   };
 }
 
-/** A change to a thread's message count; a new message also moves last_activity to `at`. */
-interface CountChange {
-  delta: 1 | -1;
-  at?: Date;
+/** Where a thread's messages are: their count is the thread's message_count. */
+export interface ThreadMessages {
+  countOfThread(threadId: string): Promise<number>;
 }
 
+/**
+ * Threads, with `message_count` counted from the messages at read time (one indexed count per
+ * thread, in parallel for a page of at most 100): each message is one document, so the count is
+ * exact under any concurrency of posts, deletes and edits, across replicas, on every engine. A
+ * stored counter would be as exact as the engine's concurrent updates are, which not every engine
+ * guarantees (see store/capabilities.ts).
+ */
 export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
   private readonly pins: ThreadPins;
-  private readonly messageCounts = new KeyedBatches<CountChange, void>((id, changes) =>
-    this.applyCounts(id, changes),
+  /** New messages of a thread that arrive while its update is under way go in the next one. */
+  private readonly activity = new KeyedBatches<Date, void>((id, times) =>
+    this.moveActivity(id, times),
   );
 
-  constructor(db: DocumentDb) {
+  constructor(
+    db: DocumentDb,
+    private readonly messages: ThreadMessages,
+  ) {
     super(db, 'threads', THREAD_INDEXES, toThread);
     this.pins = new ThreadPins(db);
   }
@@ -103,12 +114,16 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
   }
 
   override async get(id: string): Promise<Thread | null> {
-    const [thread, pins] = await Promise.all([super.get(id), this.pins.statesOf([id])]);
-    return thread && withPin(thread, pins);
+    const [thread, pins, count] = await Promise.all([
+      super.get(id),
+      this.pins.statesOf([id]),
+      this.messages.countOfThread(id),
+    ]);
+    return thread && { ...withPin(thread, pins), message_count: count };
   }
 
   override async getMany(ids: string[]): Promise<Thread[]> {
-    return this.withPins(await super.getMany(ids));
+    return this.present(await super.getMany(ids));
   }
 
   async create(input: NewThread, now = new Date()): Promise<Thread> {
@@ -152,7 +167,7 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
       );
       rows.push(...docs.map((doc) => ({ ...toThread(doc), is_pinned: part.pinned })));
     }
-    const items = rows.slice(0, page.limit);
+    const items = await this.counted(rows.slice(0, page.limit));
     const last = items[items.length - 1];
     const next = rows.length > page.limit && last ? this.listingCursor(last) : null;
     return { items, next_cursor: next };
@@ -163,7 +178,7 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     const match = containsInsensitive(text);
     const filter: Filter = { $or: [{ title: { $regex: match } }, { content: { $regex: match } }] };
     const found = await this.page({ ...filter, ...scopeFilter(scope) }, NEWEST_FIRST, page);
-    return { items: await this.withPins(found.items), next_cursor: found.next_cursor };
+    return { items: await this.present(found.items), next_cursor: found.next_cursor };
   }
 
   async update(id: string, patch: ThreadPatch, now = new Date()): Promise<Thread | null> {
@@ -171,7 +186,7 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
       { _id: this.db.toId(id) },
       { $set: { ...patch, updated_at: now } },
     );
-    return doc && withPin(toThread(doc), await this.pins.statesOf([id]));
+    return doc && (await this.present([toThread(doc)]))[0]!;
   }
 
   /**
@@ -185,33 +200,27 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     if (!current) return null;
     const pinned = await this.pins.toggle(id, current.community_id, current.is_pinned);
     const after = await this.collection.findOne({ _id });
-    return after && { ...toThread(after), is_pinned: pinned };
+    if (!after) return null;
+    const [thread] = await this.counted([toThread(after)]);
+    return { ...thread!, is_pinned: pinned };
   }
 
   /**
-   * Counts a new message: message_count + 1 and last_activity moved forward, never back. The
-   * counts of one thread that arrive while its update is under way go together in the next one
+   * A new message: last_activity moves forward to `at`, never back (the listing's order). The
+   * messages of one thread that arrive while its update is under way go together in the next one
    * (one update per batch, never two at once on the thread's document).
    */
   recordMessage(id: string, at: Date): Promise<void> {
-    return this.messageCounts.submit(id, { delta: 1, at });
+    return this.activity.submit(id, at);
   }
 
-  /**
-   * Counts a deleted message. Only for a message that was really deleted; like member_count,
-   * the stored value is an exact sum that reads clamp at zero. Batched with the thread's new
-   * messages, for the same reason.
-   */
-  forgetMessage(id: string): Promise<void> {
-    return this.messageCounts.submit(id, { delta: -1 });
-  }
-
-  private async applyCounts(id: string, changes: CountChange[]): Promise<Settled<void>[]> {
-    const times = changes.flatMap((change) => (change.at ? [change.at.getTime()] : []));
-    const update: Update = { $inc: { message_count: changes.reduce((n, c) => n + c.delta, 0) } };
-    if (times.length > 0) update.$max = { last_activity: new Date(Math.max(...times)) };
-    await this.collection.findOneAndUpdate({ _id: this.db.toId(id) }, update);
-    return changes.map(() => ({ ok: true, value: undefined }));
+  private async moveActivity(id: string, times: Date[]): Promise<Settled<void>[]> {
+    const latest = new Date(Math.max(...times.map((time) => time.getTime())));
+    await this.collection.findOneAndUpdate(
+      { _id: this.db.toId(id) },
+      { $max: { last_activity: latest } },
+    );
+    return times.map(() => ({ ok: true, value: undefined }));
   }
 
   /** Deletes the thread, then its pin (a pin left by an interrupted delete names no thread). */
@@ -252,9 +261,19 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
     return [...toggled, ...storedIds.filter((id) => !states.has(id))];
   }
 
-  private async withPins(threads: Thread[]): Promise<Thread[]> {
+  /** The threads with their pins and message counts as they are now. */
+  private async present(threads: Thread[]): Promise<Thread[]> {
     const pins = await this.pins.statesOf(threads.map((thread) => thread.id));
-    return threads.map((thread) => withPin(thread, pins));
+    return this.counted(threads.map((thread) => withPin(thread, pins)));
+  }
+
+  private counted(threads: Thread[]): Promise<Thread[]> {
+    return Promise.all(
+      threads.map(async (thread) => ({
+        ...thread,
+        message_count: await this.messages.countOfThread(thread.id),
+      })),
+    );
   }
 
   private listingCursor(thread: Thread): string {
