@@ -6,8 +6,9 @@ import { defaultClientConditions, defineConfig } from 'vite';
  * The page must run under `script-src 'self'; style-src 'self'`: nothing is inlined (no module
  * preload polyfill, no data: assets), so the built HTML only links same-origin files.
  */
-export default defineConfig({
-  plugins: [preact()],
+export default defineConfig(({ command }) => ({
+  // Devtools hooks in `npm run dev` only: the build ships without them.
+  plugins: [preact({ devToolsEnabled: command === 'serve' })],
   resolve: {
     // The workspace packages' TypeScript sources (their "@communities/source" export): the app
     // builds without building @communities/client first.
@@ -33,4 +34,4 @@ export default defineConfig({
       },
     },
   },
-});
+}));

@@ -69,13 +69,19 @@ if (!available) {
     await Promise.all([ada.signUp(PASSWORD), bob.signUp(PASSWORD)]);
   });
 
-  it('creates a community and a thread, which the other member finds and joins', async () => {
+  it('creates a community and threads, pinned first, which the other member finds and joins', async () => {
+    await bob.createCommunity('Difference Engine Club', 'Cranks, columns and carry levers');
     await ada.createCommunity('Lovelace Society', 'Analytical engines and their friends');
     await ada.createThread('The first program', 'Bernoulli numbers, step by step');
+    await ada.createThread('Punched cards', 'Borrowed from the Jacquard loom');
+    await ada.pin('The first program');
     // Bob's list learnt of the community live (global:notifications).
     await bob.openCommunity('Lovelace Society');
     await bob.join('Lovelace Society');
+    // Pinned first, then the most recently active.
+    expect(await bob.threadTitles()).toEqual(['Pinned The first program', 'Punched cards']);
     await bob.openThread('The first program');
+    await ada.openThread('The first program');
   });
 
   it("shows each member the other's typing and messages live", async () => {
@@ -224,7 +230,14 @@ if (!available) {
     }
     // Each login survived the new signing key by a refresh, not by logging in again.
     expect(await ada.page.getByRole('button', { name: 'Log out' }).isVisible()).toBe(true);
-    await ada.screenshot(path.join(SCREENSHOTS, 'desktop-after-restart.png'));
+    // The picture for the README: three columns, live, someone typing.
+    await ada.typeSlowly('And the next');
+    await until(
+      'bob sees ada typing',
+      () => bob.typing(),
+      (t) => t === 'ada is typing…',
+    );
+    await bob.screenshot(path.join(SCREENSHOTS, 'desktop-after-restart.png'));
   });
 
   it('ran under its strict CSP with no violation and no uncaught error', () => {

@@ -101,6 +101,19 @@ export class MemberPage {
     await this.heading('discussion', title);
   }
 
+  /** Pins a thread of the open community (its owner) and waits until it shows as pinned. */
+  async pin(title: string): Promise<void> {
+    const button = this.page.getByRole('button', { name: `Pin ${title}` });
+    await button.click();
+    await this.page.locator('.thread-row', { hasText: `Pinned ${title}` }).waitFor();
+  }
+
+  /** The open community's thread titles as listed ("Pinned " before a pinned one's). */
+  async threadTitles(): Promise<string[]> {
+    const titles = await this.page.locator('.threads .item-title').allInnerTexts();
+    return titles.map((title) => title.replace(/\s+/g, ' ').trim());
+  }
+
   composer(): Locator {
     return this.page.getByRole('textbox', { name: 'Message', exact: true });
   }

@@ -22,6 +22,7 @@ export class CommunityThreads extends Store {
   error: string | null = null;
   private subscription: Subscription | undefined;
   private stopped = false;
+  private offEvent: (() => void) | undefined;
 
   constructor(
     private readonly client: RealtimeClient,
@@ -33,6 +34,9 @@ export class CommunityThreads extends Store {
   }
 
   start(): void {
+    // The api announces no thread_updated per message: the open thread's own events keep its
+    // row's count and activity current (other threads' rows are as of the last load).
+    this.offEvent = this.client.on('event', (event) => this.onThreadEvent(event));
     this.subscription = this.client.subscribeCommunity(this.communityId, {
       onEvent: (event) => this.onEvent(event),
       onResync: () => void this.load(),
@@ -47,6 +51,7 @@ export class CommunityThreads extends Store {
 
   stop(): void {
     this.stopped = true;
+    this.offEvent?.();
     this.subscription?.unsubscribe();
   }
 
@@ -102,6 +107,21 @@ export class CommunityThreads extends Store {
       default: {
         const unhandled: never = event;
         return unhandled;
+      }
+    }
+  }
+
+  private onThreadEvent(event: DomainEvent): void {
+    if (event.type === 'new_message') {
+      const { thread_id: threadId, created_at: at } = event.data.message;
+      const thread = this.get(threadId);
+      if (thread) {
+        this.upsert({ ...thread, message_count: thread.message_count + 1, last_activity: at });
+      }
+    } else if (event.type === 'message_deleted') {
+      const thread = this.get(event.data.thread_id);
+      if (thread && thread.message_count > 0) {
+        this.upsert({ ...thread, message_count: thread.message_count - 1 });
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { Message } from '@communities/contracts';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../api/http';
 import type { PendingMessage, ThreadFeed } from '../live/thread-feed';
 import { shortTime } from './format';
@@ -24,6 +24,11 @@ export function MessageItem({ message, author, mine, feed }: Props) {
       (failure: unknown) => setError(describeError(failure)),
     );
   const editId = `edit-${message.id}`;
+  // The control that replaced the one pressed takes the focus, so the keyboard stays in place.
+  const focusTarget = useRef<HTMLTextAreaElement & HTMLButtonElement>(null);
+  useEffect(() => {
+    if (mode !== 'view') focusTarget.current?.focus();
+  }, [mode]);
 
   return (
     <li class={mine ? 'message mine' : 'message'} data-seq={message.seq}>
@@ -44,6 +49,7 @@ export function MessageItem({ message, author, mine, feed }: Props) {
             Edit message
           </label>
           <textarea
+            ref={focusTarget}
             id={editId}
             rows={2}
             value={draft}
@@ -81,9 +87,10 @@ export function MessageItem({ message, author, mine, feed }: Props) {
         </p>
       )}
       {mode === 'confirm-delete' && (
-        <p class="actions">
+        <p class="actions confirm">
           <span>Delete this message?</span>
           <button
+            ref={focusTarget}
             type="button"
             class="small danger"
             onClick={() => void run(feed.remove(message.id))}

@@ -66,6 +66,7 @@ export function ThreadsColumn({ directory, community, threads, selectedId, membe
                 <span class="item-text">
                   <span class="item-title">
                     {thread.is_pinned && <span class="badge">Pinned</span>}
+                    {thread.is_pinned && ' '}
                     {thread.title}
                   </span>
                   <span class="item-meta">
