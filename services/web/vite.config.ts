@@ -26,10 +26,12 @@ export default defineConfig(({ command }) => ({
     // `npm run dev -w @communities/web` next to `npm start`: the API and the gateway stay on :5001.
     proxy: {
       '/api': { target: 'http://localhost:5001' },
-      // The gateway admits browser origins equal to its own Host; the dev server is another one.
+      // The gateway admits a browser Origin equal to its own Host; the dev server's is another,
+      // so the proxy presents both as the gateway's.
       '/ws': {
         target: 'ws://localhost:5001',
         ws: true,
+        changeOrigin: true,
         headers: { origin: 'http://localhost:5001' },
       },
     },

@@ -240,6 +240,23 @@ if (!available) {
     await bob.screenshot(path.join(SCREENSHOTS, 'desktop-after-restart.png'));
   });
 
+  it('keeps the member logged in, in the same thread, across a reload', async () => {
+    await bob.page.reload();
+    await until(
+      'live again',
+      () => bob.connection(),
+      (s) => s === 'Live',
+    );
+    await bob.page.locator('#discussion-heading', { hasText: 'The first program' }).waitFor();
+    expect(
+      await until(
+        'messages',
+        () => bob.messages(),
+        (m) => m.length > 0,
+      ),
+    ).toEqual(expected);
+  });
+
   it('ran under its strict CSP with no violation and no uncaught error', () => {
     expect([...ada.problems, ...bob.problems]).toEqual([]);
   });
