@@ -44,7 +44,9 @@ export function webBuildIsCurrent(): boolean {
 /** Builds unless current; throws if the build fails. */
 export function ensureWebBuild({ force = false } = {}): void {
   if (!force && webBuildIsCurrent()) return;
-  process.stderr.write('[web] building services/web (dist/ is missing or older than its sources)\n');
+  process.stderr.write(
+    '[web] building services/web (dist/ is missing or older than its sources)\n',
+  );
   const result = spawnSync('npx', ['--no-install', 'vite', 'build', '--logLevel', 'warn'], {
     cwd: WEB,
     stdio: 'inherit',
