@@ -69,8 +69,19 @@ if (!available) {
     await Promise.all([ada.signUp(PASSWORD), bob.signUp(PASSWORD)]);
   });
 
+  it('lets the owner of a private community invite a member, who joins by its link', async () => {
+    await bob.createCommunity('Difference Engine Club', 'Cranks, columns and carry levers', {
+      isPrivate: true,
+    });
+    const link = await bob.invite('ada');
+    await ada.page.goto(link);
+    await ada.page.locator('#threads-heading', { hasText: 'Difference Engine Club' }).waitFor();
+    await ada.page.getByText('This community is private').waitFor();
+    await ada.join('Difference Engine Club');
+    await ada.page.getByText('No threads yet: start one.').waitFor();
+  });
+
   it('creates a community and threads, pinned first, which the other member finds and joins', async () => {
-    await bob.createCommunity('Difference Engine Club', 'Cranks, columns and carry levers');
     await ada.createCommunity('Lovelace Society', 'Analytical engines and their friends');
     await ada.createThread('The first program', 'Bernoulli numbers, step by step');
     await ada.createThread('Punched cards', 'Borrowed from the Jacquard loom');

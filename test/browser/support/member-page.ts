@@ -66,14 +66,30 @@ export class MemberPage {
     return text.replace(/^Connection:\s*/, '').trim();
   }
 
-  async createCommunity(name: string, description: string): Promise<void> {
+  async createCommunity(name: string, description: string, { isPrivate = false } = {}) {
     const { page } = this;
     await page.getByText('New community').click();
     const form = page.locator('nav form');
     await form.getByLabel('Name').fill(name);
     await form.getByLabel('Description').fill(description);
+    if (isPrivate) await form.getByLabel(/Private/).check();
     await form.getByRole('button', { name: 'Create community' }).click();
     await this.heading('threads', name);
+  }
+
+  /** Invites a member to the open (private) community; resolves with the link to send them. */
+  async invite(username: string): Promise<string> {
+    const { page } = this;
+    await page.getByText('Invite a member').click();
+    const form = page.locator('.threads form', {
+      has: page.getByRole('button', { name: 'Invite' }),
+    });
+    await form.getByLabel('Username').fill(username);
+    await form.getByRole('button', { name: 'Invite' }).click();
+    const notice = await form.getByRole('status').innerText();
+    const link = /https?:\/\/\S+/.exec(notice)?.[0];
+    if (!link) throw new Error(`no link in "${notice}"`);
+    return link;
   }
 
   async createThread(title: string, content: string): Promise<void> {

@@ -17,7 +17,7 @@ interface Props {
 }
 
 export function ThreadsColumn({ directory, community, threads, selectedId, memberId, api }: Props) {
-  if (!community || !threads) {
+  if (!community) {
     return (
       <section class="column threads" aria-labelledby="threads-heading">
         <div class="column-header">
@@ -49,52 +49,77 @@ export function ThreadsColumn({ directory, community, threads, selectedId, membe
           <Membership directory={directory} community={community} joined={joined} owner={owner} />
         </div>
       </div>
-      <div class="column-body">
-        {threads.error && (
-          <p class="error" role="alert">
-            {threads.error}
-          </p>
-        )}
-        <ul class="list" aria-label={`Threads of ${community.name}`} aria-busy={threads.loading}>
-          {threads.threads.map((thread) => (
-            <li key={thread.id} class="thread-row">
-              <a
-                class="item"
-                href={threadHref(community.id, thread.id)}
-                aria-current={thread.id === selectedId ? 'page' : undefined}
-              >
-                <span class="item-text">
-                  <span class="item-title">
-                    {thread.is_pinned && <span class="badge">Pinned</span>}
-                    {thread.is_pinned && ' '}
-                    {thread.title}
-                  </span>
-                  <span class="item-meta">
-                    {plural(thread.message_count, 'message')} · {shortTime(thread.last_activity)}
-                  </span>
-                </span>
-              </a>
-              {owner && (
-                <button
-                  type="button"
-                  class="small"
-                  aria-pressed={thread.is_pinned}
-                  aria-label={`Pin ${thread.title}`}
-                  onClick={() => void threads.togglePin(thread.id)}
-                >
-                  Pin
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
-        {!threads.loading && threads.threads.length === 0 && (
-          <p class="empty">No threads yet{joined ? ': start one.' : '.'}</p>
-        )}
-        {joined && <NewThread threads={threads} communityId={community.id} />}
-        {owner && !community.is_public && <Invite api={api} communityId={community.id} />}
-      </div>
+      {threads ? (
+        <ThreadList
+          threads={threads}
+          community={community}
+          selectedId={selectedId}
+          joined={joined}
+          owner={owner}
+          api={api}
+        />
+      ) : (
+        <p class="empty">This community is private: its members see its threads.</p>
+      )}
     </section>
+  );
+}
+
+function ThreadList(props: {
+  threads: CommunityThreads;
+  community: Community;
+  selectedId: string | null;
+  joined: boolean;
+  owner: boolean;
+  api: Api;
+}) {
+  const { threads, community, selectedId, joined, owner, api } = props;
+  return (
+    <div class="column-body">
+      {threads.error && (
+        <p class="error" role="alert">
+          {threads.error}
+        </p>
+      )}
+      <ul class="list" aria-label={`Threads of ${community.name}`} aria-busy={threads.loading}>
+        {threads.threads.map((thread) => (
+          <li key={thread.id} class="thread-row">
+            <a
+              class="item"
+              href={threadHref(community.id, thread.id)}
+              aria-current={thread.id === selectedId ? 'page' : undefined}
+            >
+              <span class="item-text">
+                <span class="item-title">
+                  {thread.is_pinned && <span class="badge">Pinned</span>}
+                  {thread.is_pinned && ' '}
+                  {thread.title}
+                </span>
+                <span class="item-meta">
+                  {plural(thread.message_count, 'message')} · {shortTime(thread.last_activity)}
+                </span>
+              </span>
+            </a>
+            {owner && (
+              <button
+                type="button"
+                class="small"
+                aria-pressed={thread.is_pinned}
+                aria-label={`Pin ${thread.title}`}
+                onClick={() => void threads.togglePin(thread.id)}
+              >
+                Pin
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {!threads.loading && threads.threads.length === 0 && (
+        <p class="empty">No threads yet{joined ? ': start one.' : '.'}</p>
+      )}
+      {joined && <NewThread threads={threads} communityId={community.id} />}
+      {owner && !community.is_public && <Invite api={api} communityId={community.id} />}
+    </div>
   );
 }
 

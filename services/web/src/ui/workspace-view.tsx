@@ -27,12 +27,17 @@ export function WorkspaceView({ session }: { session: Session }) {
   const { communityId, threadId } = route;
   const view = threadId ? 'discussion' : communityId ? 'threads' : 'communities';
 
+  const community = communityId ? directory.get(communityId) : undefined;
+  const joined = communityId ? directory.joined.has(communityId) : false;
+  // A private community's threads are its members': an invitee sees them once joined, and a
+  // member who left stops following them (new subscriptions, new grants).
+  const readable = community ? community.is_public || joined : communityId !== null;
   const threads = useMemo(
     () =>
-      communityId
+      communityId && readable
         ? new CommunityThreads(workspace.client, workspace.api, directory, communityId)
         : undefined,
-    [workspace, directory, communityId],
+    [workspace, directory, communityId, readable],
   );
   useEffect(() => {
     threads?.start();
@@ -64,9 +69,7 @@ export function WorkspaceView({ session }: { session: Session }) {
     document.getElementById(`${view}-heading`)?.focus();
   }, [view]);
 
-  const community = communityId ? directory.get(communityId) : undefined;
   const thread = threadId ? threads?.get(threadId) : undefined;
-  const joined = communityId ? directory.joined.has(communityId) : false;
 
   return (
     <div class="app" data-view={view}>
