@@ -18,7 +18,7 @@ const INPUTS = [
   path.join(WEB, 'src'),
   path.join(WEB, 'public'),
   path.join(WEB, 'index.html'),
-  path.join(WEB, 'vite.config.ts'),
+  path.join(WEB, 'vite.config.mts'),
   path.join(WEB, 'package.json'),
   path.join(ROOT, 'packages', 'client', 'src'),
 ];
