@@ -13,7 +13,7 @@ import {
 } from '@communities/realtime-gateway';
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import { webAppRoutes } from './web-app';
+import { builtWebApp, webAppRoutes } from './web-app';
 
 export interface Standalone {
   api: ApiService;
@@ -56,7 +56,7 @@ export async function createStandalone(
   extraRoutes.get('/asyncapi.json', (req, res, next) => {
     if (!late.gateway?.handleHttp(req, res)) next();
   });
-  const webApp = webAppRoutes(logger);
+  const webApp = webAppRoutes(logger, builtWebApp());
   if (webApp) extraRoutes.use(webApp);
 
   // One signer and verifier for both halves: with no AUTH_JWT_KEYS the per-process random key

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
  * package by name. Not a dependency of this package: the standalone runs without it (the image
  * ships no web app yet), and then serves the API alone.
  */
-function builtWebApp(): string | undefined {
+export function builtWebApp(): string | undefined {
   try {
     const dir = path.join(path.dirname(require.resolve('@communities/web/package.json')), 'dist');
     return existsSync(path.join(dir, 'index.html')) ? dir : undefined;
@@ -21,9 +21,9 @@ function builtWebApp(): string | undefined {
 /**
  * The web app at `/`: its page, never cached (it names the current bundle), and its
  * content-hashed assets, cached for good. Only these paths: the API's requests never reach the
- * file system. Undefined when the app is not built.
+ * file system. Undefined when the app is not built (`dir` undefined).
  */
-export function webAppRoutes(logger: Logger, dir = builtWebApp()): Router | undefined {
+export function webAppRoutes(logger: Logger, dir: string | undefined): Router | undefined {
   if (!dir) {
     logger.info('web app not built (npm run build builds it): / is not served');
     return undefined;
