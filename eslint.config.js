@@ -66,6 +66,11 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The web app runs in browsers; its type information comes from services/web/tsconfig.json.
+    files: ['services/web/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['scripts/**', 'bench/**', 'packages/*/examples/**'],
     rules: { 'no-console': 'off' },
   },

@@ -34,6 +34,10 @@ module.exports = {
     project('deploy', {
       testMatch: ['<rootDir>/test/deploy/**/*.test.ts'],
     }),
+    // The web app in Debian's Chromium (playwright-core) against `npm start`'s process.
+    project('browser', {
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+    }),
     // The whole system as separate processes under faults (killed gateways, a restarted Redis).
     project('faults', {
       testMatch: ['<rootDir>/test/faults/**/*.test.ts'],

@@ -213,3 +213,24 @@ describe('RealtimeClient subscriptions', () => {
     expect(types).toEqual(['community_deleted']);
   });
 });
+
+describe('RealtimeClient.typing', () => {
+  it('sends typing and stop_typing on a joined thread only, without a ref', async () => {
+    const h = harness();
+    h.client.subscribeThread(THREAD, { onMessage: () => undefined });
+    expect(h.client.typing(THREAD)).toBe(false); // not connected yet
+    const socket = await connectAndJoin(h);
+    expect(h.client.typing(THREAD)).toBe(true);
+    expect(h.client.typing(THREAD, false)).toBe(true);
+    expect(h.client.typing(OTHER_THREAD)).toBe(false); // not subscribed
+    expect(socket.sent.filter((f) => f.action.endsWith('typing'))).toEqual([
+      { action: 'typing', thread_id: THREAD },
+      { action: 'stop_typing', thread_id: THREAD },
+    ]);
+    // Their answers match no join: the subscription stays joined.
+    socket.receive({ type: 'ack', action: 'typing' });
+    socket.receive({ type: 'error', code: 'RATE_LIMITED', message: 'slow down' });
+    expect(h.client.typing(THREAD)).toBe(true);
+    expect(h.errors).toEqual([]);
+  });
+});

@@ -173,6 +173,20 @@ export class RealtimeClient implements ChannelHost {
     }
   }
 
+  /**
+   * Tells the thread's other sockets that this member is typing (`typing`) or stopped
+   * (`stop_typing`). Best effort, like the events themselves: sent only while the thread is
+   * joined on a connected socket (false otherwise, nothing queued), and never retried. Send it
+   * at most every few seconds while the member types; receivers should expire an indicator that
+   * no `stop_typing` ended.
+   */
+  typing(threadId: string, typing = true): boolean {
+    const subscription = this.subscriptions.get(`thread:${threadId}`);
+    if (subscription?.phase !== 'joined') return false;
+    // No ref: the answer (an ack, or an error such as RATE_LIMITED) matches no join and is dropped.
+    return this.connection.send({ action: typing ? 'typing' : 'stop_typing', thread_id: threadId });
+  }
+
   /** Closes the socket (1000) and stops reconnecting; subscriptions end, their state stays readable. */
   close(): void {
     if (this.state === 'closed') return;

@@ -18,3 +18,4 @@ export { createLogger } from './logger';
 export { openDocumentDb, type DocumentDb, type StoreSettings } from './store';
 export type { EventPublisher } from './events/event-publisher';
 export { ApiMetrics } from './http/metrics';
+export { webAppHeaders } from './http/security';

@@ -13,6 +13,7 @@ import {
 } from '@communities/realtime-gateway';
 import { Router } from 'express';
 import type { Logger } from 'pino';
+import { builtWebApp, webAppRoutes } from './web-app';
 
 export interface Standalone {
   api: ApiService;
@@ -28,9 +29,10 @@ export interface Standalone {
 /**
  * The api-service and the realtime-gateway in one process on one port, composed through their
  * public factories: `/api`, `/docs`, `/redoc`, `/openapi.json`, `/asyncapi.json`, `/metrics`,
- * probes and `ws://…/ws/{user_id}`. The store follows MONGO_URL (else embedded, in DATA_DIR)
- * and the broker REDIS_URL (else in-process), so with both set this is a single-node production
- * deployment, and with neither it needs nothing installed.
+ * probes and `ws://…/ws/{user_id}`, and the web app at `/` once built (services/web). The store
+ * follows MONGO_URL (else embedded, in DATA_DIR) and the broker REDIS_URL (else in-process), so
+ * with both set this is a single-node production deployment, and with neither it needs nothing
+ * installed.
  */
 export async function createStandalone(
   env: Record<string, string | undefined> = process.env,
@@ -50,10 +52,12 @@ export async function createStandalone(
   // The gateway mounts on the api's HTTP server, so it is made after the api; these two hooks
   // reach it through `late` once it exists.
   const late: { gateway?: Gateway } = {};
-  const gatewayRoutes = Router();
-  gatewayRoutes.get('/asyncapi.json', (req, res, next) => {
+  const extraRoutes = Router();
+  extraRoutes.get('/asyncapi.json', (req, res, next) => {
     if (!late.gateway?.handleHttp(req, res)) next();
   });
+  const webApp = webAppRoutes(logger, builtWebApp());
+  if (webApp) extraRoutes.use(webApp);
 
   // One signer and verifier for both halves: with no AUTH_JWT_KEYS the per-process random key
   // is then the same key on both sides.
@@ -71,7 +75,7 @@ export async function createStandalone(
   const api = await createApiService(apiConfig, logger, {
     bus,
     ready: () => !stopping,
-    extraRouter: gatewayRoutes,
+    extraRouter: extraRoutes,
     metricsRegistries,
     tokens,
   });

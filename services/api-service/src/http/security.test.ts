@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import request from 'supertest';
 import { docsRouter } from '../docs/docs.router';
-import { DOCUMENT_ONLY_HEADERS, corsPolicy, securityHeaders } from './security';
+import { DOCUMENT_ONLY_HEADERS, corsPolicy, securityHeaders, webAppHeaders } from './security';
 
 const OPEN_API = { openapi: '3.1.0', info: { title: 'test', version: '1' }, paths: {} };
 
@@ -128,6 +128,32 @@ describe('securityHeaders', () => {
     const res = await request(app).get('/docs/init.js');
 
     expect(csp(res.headers['content-security-policy']).get('default-src')).toEqual(["'self'"]);
+  });
+});
+
+describe('webAppHeaders', () => {
+  const app = express();
+  app.use(securityHeaders());
+  app.get('/', webAppHeaders(), (_req, res) => {
+    res.type('html').send('<!doctype html><script type="module" src="/assets/app.js"></script>');
+  });
+
+  it("replaces the API policy with the app's: same-origin files and calls, nothing inline", async () => {
+    const res = await request(app).get('/');
+
+    const policy = csp(res.headers['content-security-policy']);
+    expect(policy.get('default-src')).toEqual(["'self'"]);
+    expect(policy.get('script-src')).toEqual(["'self'"]);
+    expect(policy.get('script-src-attr')).toEqual(["'none'"]);
+    expect(policy.get('style-src')).toEqual(["'self'"]);
+    expect(policy.get('connect-src')).toEqual(["'self'"]);
+    expect(policy.get('img-src')).toEqual(["'self'"]);
+    expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(policy.has('upgrade-insecure-requests')).toBe(false);
+    // A page: the document-only headers too.
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-powered-by']).toBeUndefined();
   });
 });
 
