@@ -4,7 +4,8 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { ensureWebBuild } from '../../scripts/web-build';
 import { MemberPage, until } from './support/member-page';
-import { StandaloneProcess, freePort } from './support/standalone-process';
+import { freePort } from '@communities/test-support';
+import { StandaloneProcess } from './support/standalone-process';
 
 /**
  * The web app in Chromium, against `npm start`'s process: two members sign up, meet in a

@@ -10,7 +10,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSigningKeys, TokenService } from '@communities/auth';
@@ -25,6 +24,7 @@ import {
   type ImageName,
 } from './support/dockerfile';
 import { ROOT, cleanEnv, execFileAsync, readText } from './support/files';
+import { freePort } from '@communities/test-support';
 
 const TOOLS = path.join(ROOT, 'scripts/deploy/tools.sh');
 
@@ -122,17 +122,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A command of the image run in the bundle: `/app` (WORKDIR) becomes the bundle directory. */
 function inBundle(command: string[], bundle: string): string[] {

@@ -29,3 +29,4 @@ export {
   type WsFrame,
   type WsOpenOptions,
 } from './ws-test-client';
+export { freePort } from './ports';

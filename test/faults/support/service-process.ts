@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '@communities/test-support';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const EXIT_WITH_PARENT = join(__dirname, 'exit-with-parent.cjs');
@@ -15,21 +15,6 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-/** A free TCP port on 127.0.0.1 (services do not report the port they picked for PORT=0). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
 
 export type ServiceName = 'api-service' | 'realtime-gateway';
 
