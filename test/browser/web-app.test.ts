@@ -5,7 +5,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { ensureWebBuild } from '../../scripts/web-build';
 import { MemberPage, until } from './support/member-page';
 import { freePort } from '@communities/test-support';
-import { StandaloneProcess } from './support/standalone-process';
+import { ServiceProcess } from '../support/service-process';
 
 /**
  * The web app in Chromium, against `npm start`'s process: two members sign up, meet in a
@@ -33,12 +33,19 @@ if (!available) {
   jest.setTimeout(60_000);
   let dataDir: string;
   let port: number;
-  let server: StandaloneProcess;
+  let server: ServiceProcess;
   let browser: Browser;
   let ada: MemberPage;
   let bob: MemberPage;
   /** What both must show, in order, at the end: "author: content". */
   const expected: string[] = [];
+  /**
+   * `npm start`'s process on the same port and DATA_DIR each time, so a second one takes over from
+   * the first as in an operator's restart. No AUTH_JWT_KEYS: each process signs with its own
+   * random key, as `npm start` does.
+   */
+  const startServer = () =>
+    ServiceProcess.start('standalone', 'standalone', { DATA_DIR: dataDir }, port);
 
   beforeAll(async () => {
     ensureWebBuild();
@@ -46,7 +53,7 @@ if (!available) {
     dataDir = mkdtempSync(path.join(tmpdir(), 'communities-web-'));
     port = await freePort();
     [server, browser] = await Promise.all([
-      StandaloneProcess.start(port, dataDir),
+      startServer(),
       chromium.launch({
         executablePath: CHROMIUM,
         headless: true,
@@ -55,8 +62,8 @@ if (!available) {
       }),
     ]);
     [ada, bob] = await Promise.all([
-      MemberPage.open(browser, 'ada', server.url),
-      MemberPage.open(browser, 'bob', server.url),
+      MemberPage.open(browser, 'ada', server.httpUrl),
+      MemberPage.open(browser, 'bob', server.httpUrl),
     ]);
   }, 90_000);
 
@@ -209,7 +216,7 @@ if (!available) {
     await ada.page.locator('li.pending', { hasText: 'Posted while the server was down' }).waitFor();
     expected.push('ada: Posted while the server was down');
 
-    server = await StandaloneProcess.start(port, dataDir);
+    server = await startServer();
     for (const member of [ada, bob]) {
       await until(
         `${member.name} live again`,

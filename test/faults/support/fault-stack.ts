@@ -6,7 +6,7 @@ import {
   uniqueDbName,
 } from '@communities/test-support';
 import { MongoClient } from 'mongodb';
-import { ServiceProcess } from './service-process';
+import { ServiceProcess } from '../../support/service-process';
 
 /** The drain window of every gateway here: short, so a SIGTERM test takes seconds. */
 export const DRAIN_WINDOW_MS = 2000;

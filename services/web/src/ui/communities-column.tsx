@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { describeError } from '../api/http';
 import type { CommunityDirectory } from '../live/community-directory';
 import { field, plural } from './format';
-import { communityHref, navigate } from './route';
+import { CreateForm } from './create-form';
+import { communityHref } from './route';
 
 interface Props {
   directory: CommunityDirectory;
@@ -82,50 +82,27 @@ export function CommunitiesColumn({ directory, selectedId }: Props) {
 }
 
 function NewCommunity({ directory }: { directory: CommunityDirectory }) {
-  const [error, setError] = useState<string | null>(null);
-  const [open, setOpen] = useState(false);
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    const formElement = event.currentTarget as HTMLFormElement;
-    const form = new FormData(formElement);
-    try {
-      const community = await directory.create({
-        name: field(form, 'name'),
-        description: field(form, 'description'),
-        is_public: form.get('private') === null,
-      });
-      formElement.reset();
-      setError(null);
-      setOpen(false);
-      navigate(communityHref(community.id));
-    } catch (failure) {
-      setError(describeError(failure));
-    }
+  const create = async (form: FormData) => {
+    const community = await directory.create({
+      name: field(form, 'name'),
+      description: field(form, 'description'),
+      is_public: form.get('private') === null,
+    });
+    return communityHref(community.id);
   };
   return (
-    <details class="create" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
-      <summary>New community</summary>
-      <form onSubmit={(e) => void submit(e)}>
-        <label>
-          Name
-          <input name="name" required maxLength={100} />
-        </label>
-        <label>
-          Description
-          <textarea name="description" rows={2} maxLength={2000} />
-        </label>
-        <label class="check">
-          <input type="checkbox" name="private" /> Private (members join by invitation)
-        </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" class="primary">
-          Create community
-        </button>
-      </form>
-    </details>
+    <CreateForm summary="New community" submitLabel="Create community" create={create}>
+      <label>
+        Name
+        <input name="name" required maxLength={100} />
+      </label>
+      <label>
+        Description
+        <textarea name="description" rows={2} maxLength={2000} />
+      </label>
+      <label class="check">
+        <input type="checkbox" name="private" /> Private (members join by invitation)
+      </label>
+    </CreateForm>
   );
 }

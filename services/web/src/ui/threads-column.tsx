@@ -5,7 +5,8 @@ import type { Api } from '../api/rest';
 import type { CommunityDirectory } from '../live/community-directory';
 import type { CommunityThreads } from '../live/community-threads';
 import { field, plural, shortTime } from './format';
-import { HOME_HREF, communityHref, navigate, threadHref } from './route';
+import { CreateForm } from './create-form';
+import { HOME_HREF, communityHref, threadHref } from './route';
 
 interface Props {
   directory: CommunityDirectory;
@@ -165,47 +166,24 @@ function Membership(props: {
 }
 
 function NewThread({ threads, communityId }: { threads: CommunityThreads; communityId: string }) {
-  const [error, setError] = useState<string | null>(null);
-  const [open, setOpen] = useState(false);
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    const formElement = event.currentTarget as HTMLFormElement;
-    const form = new FormData(formElement);
-    try {
-      const thread = await threads.create({
-        title: field(form, 'title'),
-        content: field(form, 'content'),
-      });
-      formElement.reset();
-      setError(null);
-      setOpen(false);
-      navigate(threadHref(communityId, thread.id));
-    } catch (failure) {
-      setError(describeError(failure));
-    }
+  const create = async (form: FormData) => {
+    const thread = await threads.create({
+      title: field(form, 'title'),
+      content: field(form, 'content'),
+    });
+    return threadHref(communityId, thread.id);
   };
   return (
-    <details class="create" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
-      <summary>New thread</summary>
-      <form onSubmit={(e) => void submit(e)}>
-        <label>
-          Title
-          <input name="title" required maxLength={200} />
-        </label>
-        <label>
-          Opening post
-          <textarea name="content" rows={3} maxLength={20000} />
-        </label>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" class="primary">
-          Create thread
-        </button>
-      </form>
-    </details>
+    <CreateForm summary="New thread" submitLabel="Create thread" create={create}>
+      <label>
+        Title
+        <input name="title" required maxLength={200} />
+      </label>
+      <label>
+        Opening post
+        <textarea name="content" rows={3} maxLength={20000} />
+      </label>
+    </CreateForm>
   );
 }
 

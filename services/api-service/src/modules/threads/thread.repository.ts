@@ -81,6 +81,9 @@ export function toThread(doc: ThreadDoc): Thread {
   };
 }
 
+/** What access checks need of a thread: read from its document alone, no count or pin. */
+export type ThreadRef = Pick<Thread, 'id' | 'community_id' | 'created_by'>;
+
 /** Where a thread's messages are: their count is the thread's message_count. */
 export interface ThreadMessages {
   countOfThread(threadId: string): Promise<number>;
@@ -120,6 +123,14 @@ export class ThreadRepository extends DocumentRepository<ThreadDoc, Thread> {
       this.messages.countOfThread(id),
     ]);
     return thread && { ...withPin(thread, pins), message_count: count };
+  }
+
+  /** One read: for the checks before a post or a listing, which must not pay for a count. */
+  async ref(id: string): Promise<ThreadRef | null> {
+    const doc = await this.collection.findOne({ _id: this.db.toId(id) });
+    return (
+      doc && { id: idToHex(doc._id), community_id: doc.community_id, created_by: doc.created_by }
+    );
   }
 
   override async getMany(ids: string[]): Promise<Thread[]> {

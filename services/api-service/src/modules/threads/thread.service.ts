@@ -18,10 +18,11 @@ import type { EventPublisher } from '../../events/event-publisher';
 import type { PageRequest } from '../../store/keyset';
 import type { Repositories } from '../../store/repositories';
 import type { MemberService } from '../members/member.service';
+import type { ThreadRef } from './thread.repository';
 
 /** A thread the viewer may see, with the viewer's role in its community. */
 export interface ViewableThread extends Viewable {
-  thread: Thread;
+  thread: ThreadRef;
 }
 
 export class ThreadService {
@@ -60,12 +61,18 @@ export class ThreadService {
   }
 
   async get(id: string, viewer: Actor | undefined): Promise<Thread> {
-    return (await this.viewable(id, viewer)).thread;
+    const thread = await this.repos.threads.get(id);
+    if (!thread) throw notFound(id);
+    await this.access.viewableFor(thread.community_id, viewer, () => notFound(id));
+    return thread;
   }
 
-  /** The thread, if it exists in a community the viewer may see; THREAD_NOT_FOUND otherwise. */
+  /**
+   * The thread, if it exists in a community the viewer may see; THREAD_NOT_FOUND otherwise. Only
+   * what the checks need (ThreadRef): the count and pin a full read adds are not paid here.
+   */
   async viewable(id: string, viewer: Actor | undefined): Promise<ViewableThread> {
-    const thread = await this.repos.threads.get(id);
+    const thread = await this.repos.threads.ref(id);
     if (!thread) throw notFound(id);
     const found = await this.access.viewableFor(thread.community_id, viewer, () => notFound(id));
     return { thread, ...found };
@@ -79,8 +86,8 @@ export class ThreadService {
     id: string,
     actor: Actor,
     reason: string,
-  ): Promise<{ thread: Thread; role: Role }> {
-    const thread = await this.repos.threads.get(id);
+  ): Promise<{ thread: ThreadRef; role: Role }> {
+    const thread = await this.repos.threads.ref(id);
     if (!thread) throw notFound(id);
     const role = await this.access.postable(thread.community_id, actor, () => notFound(id), reason);
     return { thread, role };

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '@communities/test-support';
 
-const REPO_ROOT = join(__dirname, '..', '..', '..');
+const REPO_ROOT = join(__dirname, '..', '..');
 const EXIT_WITH_PARENT = join(__dirname, 'exit-with-parent.cjs');
 /** Lines of a service's output kept for the failure message. */
 const OUTPUT_LINES = 40;
@@ -16,11 +16,13 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export type ServiceName = 'api-service' | 'realtime-gateway';
+/** `standalone` is `npm start`'s process: both services on one port. */
+export type ServiceName = 'api-service' | 'realtime-gateway' | 'standalone';
 
 /**
  * One service run from source as its own OS process, exactly as `main.ts` runs in production, so
- * that SIGKILL and SIGTERM are real signals to a real process.
+ * that SIGKILL and SIGTERM are real signals to a real process. Shared by the fault and browser
+ * suites.
  */
 export class ServiceProcess {
   private readonly output: string[] = [];
@@ -46,13 +48,17 @@ export class ServiceProcess {
     child.stderr?.on('data', keep);
   }
 
-  /** Spawns `services/<service>/src/main.ts` on a free port and resolves once `/readyz` is 200. */
+  /**
+   * Spawns `services/<service>/src/main.ts` on `port` (a free one by default: pass the port of a
+   * stopped one to take over from it) and resolves once `/readyz` is 200.
+   */
   static async start(
     service: ServiceName,
     label: string,
     env: Record<string, string>,
+    port?: number,
   ): Promise<ServiceProcess> {
-    const port = await freePort();
+    port ??= await freePort();
     const child = spawn(
       process.execPath,
       [
@@ -98,6 +104,12 @@ export class ServiceProcess {
   /** Sends `signal` (SIGKILL: a crash; SIGTERM: an orchestrator's stop). */
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
+  }
+
+  /** SIGTERM (a graceful stop) unless already gone; resolves once the process has exited. */
+  async stop(): Promise<void> {
+    if (this.alive) this.child.kill('SIGTERM');
+    await this.exited;
   }
 
   /** SIGKILL unless already gone; resolves once the process has exited. */
